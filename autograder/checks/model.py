@@ -1,0 +1,64 @@
+"""What a check is: a named rule of the contract, its weight, and the code that tests it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+class CheckFailure(Exception):
+    """A rule is broken; carries what a student needs to see it for themselves."""
+
+    def __init__(self, message: str, *, counterexample: str | None = None,
+                 expected: str | None = None, received: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.counterexample = counterexample
+        self.expected = expected
+        self.received = received
+
+    def full_message(self) -> str:
+        parts = [self.message]
+        if self.counterexample:
+            parts.append(f"Input: {self.counterexample}")
+        if self.expected is not None:
+            parts.append(f"Expected: {self.expected}")
+        if self.received is not None:
+            parts.append(f"Received: {self.received}")
+        return "\n".join(parts)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One rule of one function: run it, and it either returns or raises CheckFailure."""
+
+    function: str
+    name: str
+    rule: str
+    weight: float
+    hidden: bool
+    run: Callable
+
+    @property
+    def id(self) -> str:
+        return f"{self.function}/{self.name}"
+
+
+class CheckList:
+    """The checks of one module, declared with the ``add`` decorator in reading order."""
+
+    def __init__(self, *, hidden: bool):
+        self.hidden = hidden
+        self.checks: list[Check] = []
+
+    def add(self, function: str, name: str, *, rule: str, weight: float = 1.0):
+        def register(run: Callable) -> Callable:
+            if any(c.function == function and c.name == name for c in self.checks):
+                raise ValueError(f"duplicate check {function}/{name}")
+            self.checks.append(Check(function, name, rule, weight, self.hidden, run))
+            return run
+
+        return register
+
+    def for_function(self, function: str) -> list[Check]:
+        return [c for c in self.checks if c.function == function]

@@ -1,0 +1,187 @@
+"""What a running check can do: call the student's function, consult the reference,
+draw inputs with hypothesis, and fail with a message a student can act on."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
+
+from ..sandbox.child import wire
+from ..sandbox.process import CallOutcome, StudentCrash, StudentError, StudentProcess
+from .compare import expect_match, render
+from .model import CheckFailure
+
+
+class Abort(BaseException):
+    """Stops a check at once, through hypothesis, without shrinking (a crash, a timeout)."""
+
+    def __init__(self, failure: CheckFailure):
+        super().__init__(failure.message)
+        self.failure = failure
+
+
+class Trial:
+    """The context handed to a check's ``run`` function."""
+
+    def __init__(self, process: StudentProcess, *, function: str, references=None,
+                 device: str = "cpu", deadline: float, seed: int, max_examples: int = 60,
+                 call_timeout: float = 10.0):
+        self.process = process
+        self.function = function
+        self._references = references
+        self.device = device  # where grader-side torch tensors (references) live
+        self.deadline = deadline
+        self.seed = seed
+        self.max_examples = max_examples
+        self.call_timeout = call_timeout
+        self.examples_run = 0
+        self.last_call = ""  # the latest call, shown as the input of a failure
+
+    # ---------------------------------------------------------------- calling
+    def invoke(self, function: str | None = None, args=(), kwargs=None, *,
+               timeout: float | None = None, **options) -> CallOutcome:
+        """Call a student function in the sandbox; student exceptions become StudentError."""
+        function = function or self.function
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise Abort(CheckFailure("the check ran out of time (its time limit was reached)"))
+        limit = min(remaining, timeout or self.call_timeout)
+        self.last_call = self.describe_call(function, args, kwargs)
+        try:
+            return self.process.call(function, args, kwargs, timeout=limit, **options)
+        except StudentCrash as crash:
+            inputs = self.describe_call(function, args, kwargs)
+            if str(crash) == "timed out":
+                message = (f"{function} did not return within {limit:.1f} s (the time limit "
+                           f"for one call); the process running it was stopped")
+            else:
+                message = f"{function} could not finish: {crash}"
+            raise Abort(CheckFailure(message, counterexample=inputs)) from None
+
+    def call(self, *args, **kwargs):
+        """Call the function under test and return its result, failing on an exception."""
+        return self.call_function(self.function, *args, **kwargs)
+
+    def call_function(self, function: str, *args, **kwargs):
+        try:
+            return self.invoke(function, args, kwargs).value
+        except StudentError as err:
+            raise self.raised(err, function, args, kwargs) from None
+
+    def raised(self, err: StudentError, function, args, kwargs) -> CheckFailure:
+        hint = ""
+        if err.type_name == "NotImplementedError":
+            hint = " (it is not implemented yet)"
+        return CheckFailure(
+            f"{function} raised {err.type_name}: {err.message}{hint}\n{err.traceback}".rstrip(),
+            counterexample=self.describe_call(function, args, kwargs))
+
+    def expect_raises(self, exc_type: str, *args, **kwargs) -> None:
+        """The function under test must raise ``exc_type`` (by name) on these arguments."""
+        try:
+            value = self.invoke(self.function, args, kwargs).value
+        except StudentError as err:
+            if err.type_name != exc_type:
+                raise CheckFailure(
+                    f"{self.function} must raise {exc_type}, but it raised {err.type_name}: "
+                    f"{err.message}", counterexample=self.describe_call(
+                        self.function, args, kwargs)) from None
+            return
+        raise CheckFailure(f"{self.function} must raise {exc_type}, but it returned normally",
+                           counterexample=self.describe_call(self.function, args, kwargs),
+                           received=render(value))
+
+    @staticmethod
+    def describe_call(function, args, kwargs) -> str:
+        parts = [render(received_form(a), 300) for a in args]
+        parts += [f"{k}={render(received_form(v), 300)}" for k, v in (kwargs or {}).items()]
+        return f"{function}({', '.join(parts)})"
+
+    # ---------------------------------------------------------------- references
+    def reference(self, function: str | None = None) -> Callable:
+        if self._references is None:
+            raise RuntimeError("public checks have no access to the references")
+        return getattr(self._references, function or self.function)
+
+    def expected(self, value):
+        """A reference result as the grader sees received values (tensors as TensorData)."""
+        return received_form(value, grading_device=self.device)
+
+    def expect(self, received, expected, *, what="the result", check_device=True):
+        """Fail unless ``received`` matches the grader-side value ``expected``."""
+        expect_match(received, self.expected(expected), what=what,
+                     counterexample=self.last_call, check_device=check_device)
+
+    def fail(self, message: str, **details) -> None:
+        raise CheckFailure(message, counterexample=self.last_call, **details)
+
+    def expect_unchanged(self, *args, **kwargs):
+        """Call the function under test and fail if it modified any of its inputs."""
+        try:
+            outcome = self.invoke(self.function, args, kwargs, report_inputs=True)
+        except StudentError as err:
+            raise self.raised(err, self.function, args, kwargs) from None
+        after_args, after_kwargs = outcome.inputs_after
+        pairs = [(f"argument {i + 1}", a, b) for i, (a, b) in enumerate(zip(
+            args, after_args, strict=True))]
+        pairs += [(f"argument {k}", v, after_kwargs.get(k)) for k, v in kwargs.items()]
+        for label, sent, after in pairs:
+            if isinstance(sent, (wire.Rng, wire.Ref, wire.CallbackMarker)):
+                continue
+            expect_match(after, received_form(sent), what=f"{label} after the call (inputs "
+                         "must not be modified in place)", counterexample=self.last_call,
+                         check_device=False)
+        return outcome.value
+
+    # ---------------------------------------------------------------- properties
+    def for_all(self, max_examples: int | None = None, **strategies):
+        """Run the decorated property on inputs drawn by hypothesis (seeded), and on
+        failure raise the CheckFailure of the smallest failing input it can find."""
+
+        def decorate(prop):
+            examples = max_examples or self.max_examples
+
+            @seed(self.seed)
+            @settings(max_examples=examples, database=None, deadline=None,
+                      derandomize=False, suppress_health_check=list(HealthCheck),
+                      phases=(Phase.explicit, Phase.generate, Phase.shrink),
+                      report_multiple_bugs=False, verbosity=Verbosity.quiet, print_blob=False)
+            @given(**strategies)
+            def run(**drawn):
+                self.examples_run += 1
+                if time.monotonic() > self.deadline:
+                    raise Abort(CheckFailure(
+                        "the check ran out of time (its time limit was reached)"))
+                prop(**drawn)
+
+            try:
+                run()
+            except CheckFailure as failure:
+                raise failure from None
+            except Abort:
+                raise
+            except Exception as exc:  # hypothesis' own errors: flaky results and the like
+                name = type(exc).__name__
+                if "Flaky" in name:
+                    raise CheckFailure(
+                        f"{self.function} gave different results for the same input "
+                        "(results must be deterministic)") from None
+                raise
+            return prop
+
+        return decorate
+
+
+def received_form(value, grading_device: str | None = None):
+    """Pass a grader-side value through the wire format, so it looks like a received one."""
+    def view(t):
+        on_grading = grading_device is not None and t.device.type == grading_device
+        return t, ("grading" if on_grading else str(t.device))
+
+    try:
+        tree, buffers = wire.encode(value, tensor_view=view)
+        return wire.decode(tree, buffers)
+    except wire.WireError:
+        return value

@@ -1,0 +1,115 @@
+"""The ``course`` command: list the course, check and grade submissions."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from . import exercises
+from .config import CourseConfigError, load_course
+from .submission import SubmissionError
+
+EPILOG = """examples:
+  course list
+  course check my-a1.ipynb
+  course grade solution.py --assignment a2-optimization --json
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="course",
+        description="Deep-learning course tools: run the public checks of a submission, "
+                    "grade it against the hidden references, list the course.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--course", type=Path, metavar="PATH",
+                        help="the course file (default: $COURSE_YML, else the nearest "
+                             "course.yml upwards from here, else the packaged course)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("list", help="show the assignments, their exercises and points",
+                       description="Show each assignment of course.yml with the functions it "
+                                   "grades and their points.")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    for name, text in (
+        ("check", "run the public checks of a submission (no references needed)"),
+        ("grade", "grade a submission with the public and the hidden checks"),
+    ):
+        p = sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ". "
+                           "The student's code runs in a separate sandboxed process; the "
+                           "score is decided by the grader.")
+        p.add_argument("submissions", type=Path, nargs="+", metavar="SUBMISSION",
+                       help="a notebook (.ipynb) or a Python file (.py); give several to "
+                            "grade them in turn and end with a summary table")
+        p.add_argument("--assignment", "-a", metavar="ID",
+                       help="the assignment id (default: from the notebook's metadata; "
+                            "required for .py files)")
+        p.add_argument("--json", action="store_true",
+                       help="print one JSON object with every check's result (a list of "
+                            "them for several submissions)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        course = load_course(args.course)
+        if args.command == "list":
+            return list_course(course, args.json)
+        return grade(course, args)
+    except (CourseConfigError, SubmissionError, exercises.UnknownAssignment) as exc:
+        print(f"course: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def list_course(course, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps(course.model_dump(mode="json"), indent=2))
+        return 0
+    console = Console()
+    console.print(f"[bold]{course.title}[/bold]")
+    for a in course.assignments:
+        console.print(f"\n[bold]{a.id}[/bold]  {a.title}  ({a.max_score:g} points, {a.notebook})")
+        for e in a.exercises:
+            signature = exercises.spec(a.id).functions[e.function]
+            console.print(f"  {e.function}{signature}  {e.points:g} points")
+    return 0
+
+
+def grade(course, args) -> int:
+    from .grading import Grader
+    from .report import render_summary, render_terminal
+
+    for path in args.submissions:
+        if not path.is_file():
+            raise SubmissionError(f"{path}: no such file")
+    hidden = args.command == "grade"
+    grader = Grader(course)
+    if args.json:
+        results = [grader.grade_file(p, args.assignment, hidden=hidden).to_json()
+                   for p in args.submissions]
+        print(json.dumps(results[0] if len(results) == 1 else results, indent=2))
+        return 0
+    console = Console()
+    results = []
+    for path in args.submissions:
+        with console.status(f"grading {path}") as spinner:
+            def progress(check, outcome, path=path):
+                spinner.update(f"grading {path}: {check.function} / {check.name}")
+
+            result = grader.grade_file(path, args.assignment, hidden=hidden, progress=progress)
+        console.rule(str(path))
+        render_terminal(result, console, feedback=course.grading.feedback)
+        results.append((path, result))
+    if len(results) > 1:
+        render_summary(results, console)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

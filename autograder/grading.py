@@ -1,0 +1,163 @@
+"""Grade one submission: read it, load it into a sandboxed worker, run the checks.
+
+The score is decided here, in the grader's process, from decoded values only.
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+
+from . import exercises
+from .checks.model import Check, CheckFailure
+from .checks.trial import Abort, Trial
+from .config import AssignmentConfig, CourseConfig, GradingConfig
+from .results import CheckResult, ExerciseResult, GradeResult
+from .sandbox.forkserver import fork_server
+from .sandbox.process import StudentCrash, StudentProcess
+from .submission import Submission, SubmissionError, read_submission
+
+
+def resolve_device(setting: str, uses_torch: bool) -> tuple[str, str]:
+    """(the child's device mode, the device the references run on)."""
+    if not uses_torch:
+        return "cpu", "cpu"
+    import torch
+
+    if setting == "cuda" or (setting == "auto" and torch.cuda.is_available()):
+        if not torch.cuda.is_available():
+            raise RuntimeError("grading.device is 'cuda' but this machine has no CUDA device")
+        return "cuda", "cuda"
+    if setting == "cpu":
+        return "cpu", "cpu"
+    return "emulate", "cpu"
+
+
+DEVICE_NAMES = {"cuda": "cuda", "cpu": "cpu", "emulate": "cpu (emulated grading device)"}
+
+
+class Grader:
+    """Grades submissions of one course; the fork servers stay warm between submissions."""
+
+    def __init__(self, course: CourseConfig):
+        self.course = course
+
+    def grade_file(self, path: Path, assignment_id: str | None = None, *,
+                   hidden: bool = True, progress: Callable | None = None) -> GradeResult:
+        submission = read_submission(path, max_bytes=int(
+            self.course.grading.max_submission_mb * 1e6))
+        assignment_id = assignment_id or submission.assignment
+        if assignment_id is None:
+            raise SubmissionError(f"{path}: cannot tell which assignment this is; pass "
+                                  "--assignment ID (needed for .py files)")
+        return self.grade(submission, self.course.assignment(assignment_id), hidden=hidden,
+                          progress=progress)
+
+    def grade(self, submission: Submission, assignment: AssignmentConfig, *,
+              hidden: bool = True, progress: Callable | None = None) -> GradeResult:
+        started = time.monotonic()
+        settings = self.course.grading
+        spec = exercises.spec(assignment.id)
+        mode, ref_device = resolve_device(settings.device, spec.uses_torch)
+        result = GradeResult(assignment.id, 0.0, 0.0, errors=list(submission.problems),
+                             device=DEVICE_NAMES[mode])
+        process = StudentProcess(fork_server(spec.libraries, mode),
+                                 [c.as_wire() for c in submission.cells],
+                                 [e.function for e in assignment.exercises],
+                                 load_timeout=settings.load_timeout)
+        try:
+            try:
+                report = process.start()
+            except StudentCrash as crash:
+                result.errors.append(f"running the submission's cells failed: {crash}")
+                report = None
+            run_exercises(process, report, assignment, settings, result, hidden=hidden,
+                          ref_device=ref_device, deadline=started + settings.submission_timeout,
+                          progress=progress)
+        finally:
+            process.close()
+        result.seconds = time.monotonic() - started
+        return result
+
+
+def run_exercises(process, report, assignment: AssignmentConfig, settings: GradingConfig,
+                  result: GradeResult, *, hidden: bool, ref_device: str, deadline: float,
+                  progress: Callable | None = None) -> None:
+    """Run every check of every exercise against ``process`` and fill in ``result``."""
+    spec = exercises.spec(assignment.id)
+    checks = exercises.public_checks(assignment.id).checks
+    try:
+        checks = checks + exercises.hidden_checks(assignment.id).checks
+    except ImportError:
+        if hidden:
+            raise
+    references = exercises.references(assignment.id) if hidden else None
+    if report is not None:
+        for err in report.errors:
+            result.errors.append(f"{err['cell']}: {err['type']}: {err['message']}")
+    for exercise in assignment.exercises:
+        family = [c for c in checks if c.function == exercise.function]
+        total_weight = sum(c.weight for c in family) or 1.0
+        missing = missing_reason(report, exercise.function, spec, result)
+        ex_result = ExerciseResult(exercise.function, 0.0, 0.0)
+        for check in family:
+            if check.hidden and not hidden:
+                continue
+            max_points = exercise.points * check.weight / total_weight
+            seed = zlib.crc32(f"{settings.seed}:{assignment.id}:{check.id}".encode())
+            if missing or time.monotonic() > deadline:
+                reason = missing or "not run: the submission's time limit was reached"
+                outcome = CheckResult(check.name, check.hidden, False, 0.0, max_points, reason,
+                                      check.rule, seed=seed)
+            else:
+                trial = Trial(process, function=exercise.function,
+                              references=references if check.hidden else None,
+                              device=ref_device, seed=seed,
+                              deadline=min(deadline, time.monotonic() + settings.check_timeout),
+                              max_examples=settings.max_examples,
+                              call_timeout=settings.call_timeout)
+                outcome = run_check(check, trial, max_points, seed)
+            if progress:
+                progress(check, outcome)
+            ex_result.checks.append(outcome)
+        ex_result.max_score = sum(c.max_points for c in ex_result.checks)
+        ex_result.score = sum(c.points for c in ex_result.checks)
+        result.exercises.append(ex_result)
+    result.score = sum(e.score for e in result.exercises)
+    result.max_score = sum(e.max_score for e in result.exercises)
+
+
+def missing_reason(report, function: str, spec, result: GradeResult) -> str | None:
+    """Why ``function`` cannot be checked at all, or None; notes signature mismatches."""
+    if report is None:
+        return "not graded: the submission's code could not be run"
+    info = report.functions.get(function, {})
+    if not info.get("defined"):
+        return f"{function} is not defined in the submission"
+    if not info.get("callable"):
+        return f"{function} is defined, but as {info.get('type')}, not a function"
+    names = [p[0] for p in info.get("parameters") or []]
+    if info.get("parameters") is not None and names != spec.parameters(function):
+        result.errors.append(f"{function}{info['signature']} does not have the contract's "
+                             f"signature {function}{spec.functions[function]}")
+    return None
+
+
+def run_check(check: Check, trial: Trial, max_points: float, seed: int) -> CheckResult:
+    started = time.monotonic()
+    try:
+        check.run(trial)
+    except Abort as abort:
+        failure = abort.failure
+    except CheckFailure as exc:
+        failure = exc
+    else:
+        return CheckResult(check.name, check.hidden, True, max_points, max_points, "passed",
+                           check.rule, seed=seed, seconds=time.monotonic() - started)
+    return CheckResult(check.name, check.hidden, False, 0.0, max_points,
+                       f"Rule: {check.rule}\n{failure.full_message()}", check.rule,
+                       counterexample=failure.counterexample, expected=failure.expected,
+                       received=failure.received, seed=seed,
+                       seconds=time.monotonic() - started)

@@ -1,0 +1,116 @@
+"""The grader's handle on the fork server: a warm interpreter that forks workers.
+
+The fork server runs ``python -I -S`` with a ``sys.path`` of the standard library and
+the site-packages that hold numpy and torch, and loads only ``sandbox/child``. Starting
+it costs an interpreter and the imports once; each worker after that is a ``fork``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import sysconfig
+import threading
+from pathlib import Path
+
+from .child import wire
+
+CHILD_DIR = Path(__file__).parent / "child"
+
+BOOTSTRAP = """
+import importlib.util, json, sys
+cfg = json.loads(sys.argv[1])
+sys.path[:] = cfg["path"]
+spec = importlib.util.spec_from_file_location(
+    "agchild", cfg["child_dir"] + "/__init__.py", submodule_search_locations=[cfg["child_dir"]])
+module = importlib.util.module_from_spec(spec)
+sys.modules["agchild"] = module
+spec.loader.exec_module(module)
+from agchild.runtime import serve_forks
+serve_forks(int(sys.argv[2]), cfg)
+"""
+
+
+def child_sys_path(preload) -> list[str]:
+    """The standard library plus the folders that hold the preloaded libraries."""
+    paths = [p for p in sys.path if p and Path(p).resolve().is_relative_to(
+        Path(sysconfig.get_paths()["stdlib"]).resolve())]
+    for name in preload:
+        module = __import__(name)
+        folder = str(Path(module.__file__).resolve().parent.parent)
+        if folder not in paths:
+            paths.append(folder)
+    return paths
+
+
+class ForkServer:
+    """A running fork server; ``spawn`` returns a connected socket and the worker's pid."""
+
+    def __init__(self, preload=("numpy",), device="cpu", env=None):
+        self.preload = tuple(preload)
+        self.device = device
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        config = {"path": child_sys_path(self.preload), "child_dir": str(CHILD_DIR),
+                  "preload": list(self.preload), "device": device}
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", BOOTSTRAP, json.dumps(config), str(child.fileno())],
+            pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL,
+            env=env if env is not None else {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+            start_new_session=True,
+        )
+        child.close()
+        self.sock = parent
+        self.lock = threading.Lock()
+        self.sock.settimeout(120)
+        ready, _ = wire.recv(self.sock)
+        if not ready.get("ready"):
+            raise RuntimeError("the fork server did not start")
+        self.sock.settimeout(None)
+
+    def spawn(self, workdir: str) -> tuple[socket.socket, int]:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            with self.lock:
+                socket.send_fds(self.sock, [json.dumps({"workdir": workdir}).encode()],
+                                [theirs.fileno()])
+                (pid,) = wire.HEADER.unpack(wire.recv_exact(self.sock, wire.HEADER.size))
+        finally:
+            theirs.close()
+        return ours, pid
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def close(self) -> None:
+        try:
+            self.sock.close()
+        finally:
+            if self.process.poll() is None:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+_servers: dict = {}
+_servers_lock = threading.Lock()
+
+
+def fork_server(preload=("numpy",), device="cpu") -> ForkServer:
+    """The shared fork server for these libraries and device, started on first use."""
+    key = (tuple(preload), device)
+    with _servers_lock:
+        server = _servers.get(key)
+        if server is None or not server.alive():
+            server = _servers[key] = ForkServer(preload, device)
+        return server
+
+
+@atexit.register
+def _close_all() -> None:
+    for server in _servers.values():
+        server.close()
+    _servers.clear()

@@ -1,0 +1,169 @@
+"""One submission's worker as the grader sees it: load the code, call its functions.
+
+Every value that comes back is decoded by ``wire`` into plain numbers and numpy
+arrays before any check looks at it. A worker that dies, hangs or breaks the
+protocol is killed (its whole process group) and replaced by a fresh one on the
+next call, so one bad call costs one check, not the submission.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+from .child import wire
+from .forkserver import ForkServer
+
+
+class StudentCrash(Exception):
+    """The worker died, hung or broke the protocol: the call has no result."""
+
+
+class StudentError(Exception):
+    """The student's function raised an exception (the worker is still fine)."""
+
+    def __init__(self, type_name: str, message: str, traceback: str = "", stdout: str = ""):
+        super().__init__(f"{type_name}: {message}" if message else type_name)
+        self.type_name, self.message, self.traceback, self.stdout = (
+            type_name, message, traceback, stdout)
+
+
+@dataclass
+class CallOutcome:
+    value: object
+    grads: list | None = None
+    inputs_after: object = None
+    stdout: str = ""
+    wall_time: float = 0.0
+
+
+@dataclass
+class LoadReport:
+    errors: list = field(default_factory=list)
+    stdout: str = ""
+    functions: dict = field(default_factory=dict)
+
+
+class StudentProcess:
+    """The child process that runs one submission's cells, recreated after a crash."""
+
+    def __init__(self, server: ForkServer, cells: list, names: list, load_timeout: float = 60.0):
+        self.server, self.cells, self.names = server, cells, names
+        self.load_timeout = load_timeout
+        self.sock: socket.socket | None = None
+        self.pid: int | None = None
+        self.workdir: str | None = None
+        self.report: LoadReport | None = None
+
+    # ---------------------------------------------------------------- lifecycle
+    def start(self) -> LoadReport:
+        self.workdir = tempfile.mkdtemp(prefix="ag-work-")
+        self.sock, self.pid = self.server.spawn(self.workdir)
+        header, _ = self.exchange({"op": "load", "cells": self.cells, "names": self.names},
+                                  [], time.monotonic() + self.load_timeout, {})
+        self.report = LoadReport(header.get("errors", []), header.get("stdout", ""),
+                                 header.get("functions", {}))
+        return self.report
+
+    def ensure_started(self) -> None:
+        if self.sock is None:
+            self.start()
+
+    def kill(self) -> None:
+        if self.pid is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.pid, signal.SIGKILL)
+        if self.sock is not None:
+            self.sock.close()
+        if self.workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+        self.sock = self.pid = self.workdir = None
+
+    def close(self) -> None:
+        if self.sock is not None:
+            with contextlib.suppress(OSError):
+                wire.send(self.sock, {"op": "exit"})
+        self.kill()
+
+    # ---------------------------------------------------------------- calls
+    def call(self, function: str, args=(), kwargs=None, *, timeout: float, keep=None,
+             grad=None, report_inputs=False, callbacks=None) -> CallOutcome:
+        self.ensure_started()
+        tree, buffers = wire.encode([list(args), dict(kwargs or {})])
+        request = {"op": "call", "function": function, "args": tree, "keep": keep,
+                   "grad": grad, "report_inputs": report_inputs}
+        start = time.monotonic()
+        header, reply_buffers = self.exchange(request, buffers, start + timeout, callbacks or {})
+        try:
+            return outcome_from_reply(header, reply_buffers, time.monotonic() - start)
+        except wire.WireError as exc:
+            self.kill()
+            raise StudentCrash(f"the worker sent a malformed reply ({exc})") from None
+
+    def exchange(self, request, buffers, deadline, callbacks):
+        """Send a request and wait for its reply, serving callbacks in between."""
+        try:
+            wire.send(self.sock, request, buffers)
+            while True:
+                header, reply_buffers = self.receive(deadline)
+                if header.get("op") != "callback":
+                    return header, reply_buffers
+                self.answer_callback(header, reply_buffers, callbacks)
+        except TimeoutError:
+            self.kill()
+            raise StudentCrash("timed out") from None
+        except (EOFError, ConnectionError, BrokenPipeError):
+            self.kill()
+            raise StudentCrash("the process running the code stopped (it crashed, exited "
+                               "or was killed)") from None
+        except wire.WireError as exc:
+            self.kill()
+            raise StudentCrash(f"the worker broke the protocol ({exc})") from None
+
+    def receive(self, deadline):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError
+        self.sock.settimeout(remaining)
+        return wire.recv(self.sock)
+
+    def answer_callback(self, header, buffers, callbacks):
+        reply, out = serve_callback(header, buffers, callbacks)
+        wire.send(self.sock, reply, out)
+
+
+def serve_callback(header: dict, buffers: list, callbacks: dict) -> tuple[dict, list]:
+    """Run the grader-side function a child asked for, on decoded arguments."""
+    handler = callbacks.get(header.get("name"))
+    try:
+        if handler is None:
+            raise ValueError(f"no callback named {header.get('name')!r}")
+        args = wire.decode(header.get("args"), buffers)
+        if not isinstance(args, list):
+            raise ValueError("malformed callback arguments")
+        tree, out = wire.encode(handler(*args))
+        return {"ok": True, "value": tree}, out
+    except (ValueError, TypeError) as exc:
+        return {"ok": False, "error": str(exc)}, []
+
+
+def outcome_from_reply(header: dict, buffers: list, wall: float) -> CallOutcome:
+    """Decode a call's reply strictly; a student exception becomes StudentError."""
+    if not header.get("ok"):
+        err = header.get("error") or {}
+        raise StudentError(str(err.get("type", "Error")), str(err.get("message", "")),
+                           str(err.get("traceback", "")), str(header.get("stdout", "")))
+    try:
+        value = wire.decode(header["value"], buffers)
+    except (KeyError, TypeError) as exc:
+        raise wire.WireError(str(exc)) from None
+    if not isinstance(value, dict) or "result" not in value:
+        raise wire.WireError("the reply has no result")
+    return CallOutcome(value["result"], value.get("grads"), value.get("inputs_after"),
+                       str(header.get("stdout", "")), wall)
