@@ -35,6 +35,8 @@ def resolve_device(setting: str, uses_torch: bool) -> tuple[str, str]:
     return "emulate", "cpu"
 
 
+MAX_TIMEOUTS = 2  # after this many timed-out checks, a function's other checks are not run
+
 DEVICE_NAMES = {"cuda": "cuda", "cpu": "cpu", "emulate": "cpu (emulated grading device)"}
 
 
@@ -102,13 +104,19 @@ def run_exercises(process, report, assignment: AssignmentConfig, settings: Gradi
         total_weight = sum(c.weight for c in family) or 1.0
         missing = missing_reason(report, exercise.function, spec, result)
         ex_result = ExerciseResult(exercise.function, 0.0, 0.0)
+        timeouts = 0
         for check in family:
             if check.hidden and not hidden:
                 continue
             max_points = exercise.points * check.weight / total_weight
             seed = zlib.crc32(f"{settings.seed}:{assignment.id}:{check.id}".encode())
-            if missing or time.monotonic() > deadline:
-                reason = missing or "not run: the submission's time limit was reached"
+            reason = missing
+            if reason is None and time.monotonic() > deadline:
+                reason = "not run: the submission's time limit was reached"
+            if reason is None and timeouts >= MAX_TIMEOUTS:
+                reason = (f"not run: {exercise.function} ran out of time in {timeouts} "
+                          "earlier checks")
+            if reason:
                 outcome = CheckResult(check.name, check.hidden, False, 0.0, max_points, reason,
                                       check.rule, seed=seed)
             else:
@@ -119,6 +127,7 @@ def run_exercises(process, report, assignment: AssignmentConfig, settings: Gradi
                               max_examples=settings.max_examples,
                               call_timeout=settings.call_timeout)
                 outcome = run_check(check, trial, max_points, seed)
+                timeouts += trial.timed_out
             if progress:
                 progress(check, outcome)
             ex_result.checks.append(outcome)
@@ -153,6 +162,9 @@ def run_check(check: Check, trial: Trial, max_points: float, seed: int) -> Check
         failure = abort.failure
     except CheckFailure as exc:
         failure = exc
+    except Exception as exc:  # noqa: BLE001 - a result so odd that the check itself broke
+        failure = CheckFailure(f"the result could not be checked ({type(exc).__name__}: "
+                               f"{exc})", counterexample=trial.last_call or None)
     else:
         return CheckResult(check.name, check.hidden, True, max_points, max_points, "passed",
                            check.rule, seed=seed, seconds=time.monotonic() - started)

@@ -19,3 +19,10 @@ def course():
 @pytest.fixture(scope="session")
 def grader(course):
     return Grader(course)
+
+
+@pytest.fixture(scope="session")
+def quick_grader(course):
+    """A grader with short time limits, for submissions that hang on purpose."""
+    grading = course.grading.model_copy(update={"call_timeout": 1.0, "check_timeout": 4.0})
+    return Grader(course.model_copy(update={"grading": grading}))

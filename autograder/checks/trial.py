@@ -38,6 +38,7 @@ class Trial:
         self.call_timeout = call_timeout
         self.examples_run = 0
         self.last_call = ""  # the latest call, shown as the input of a failure
+        self.timed_out = False
 
     # ---------------------------------------------------------------- calling
     def invoke(self, function: str | None = None, args=(), kwargs=None, *,
@@ -54,6 +55,7 @@ class Trial:
         except StudentCrash as crash:
             inputs = self.describe_call(function, args, kwargs)
             if str(crash) == "timed out":
+                self.timed_out = True
                 message = (f"{function} did not return within {limit:.1f} s (the time limit "
                            f"for one call); the process running it was stopped")
             else:
