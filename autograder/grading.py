@@ -162,7 +162,7 @@ def run_check(check: Check, trial: Trial, max_points: float, seed: int) -> Check
         failure = abort.failure
     except CheckFailure as exc:
         failure = exc
-    except Exception as exc:  # noqa: BLE001 - a result so odd that the check itself broke
+    except Exception as exc:
         failure = CheckFailure(f"the result could not be checked ({type(exc).__name__}: "
                                f"{exc})", counterexample=trial.last_call or None)
     else:

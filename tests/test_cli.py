@@ -5,7 +5,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT
 
 CORRECT = "tests/submissions/a1-activations/correct_naive.py"
