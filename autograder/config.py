@@ -53,6 +53,27 @@ class AssignmentConfig(Strict):
         return sum(e.points for e in self.exercises)
 
 
+class SandboxLimits(Strict):
+    """Resource limits of the process that runs one submission."""
+
+    memory_mb: int = Field(2048, gt=0, description="address space beyond the warm libraries")
+    cpu_seconds: int = Field(600, gt=0, description="CPU time for the whole submission")
+    processes: int = Field(64, gt=0, description="processes and threads at once")
+    open_files: int = Field(256, ge=16)
+    file_mb: int = Field(64, gt=0, description="largest file it may write")
+
+
+class SandboxConfig(Strict):
+    """How student code is isolated; each layer is used where the host allows it."""
+
+    enabled: bool = True
+    namespaces: bool = Field(True, description="own PID, network, mount and IPC namespaces")
+    drop_privileges: bool = Field(True, description="run as an unprivileged user")
+    tmp_mb: int = Field(64, gt=0, description="size of the private writable /tmp")
+    gpu_memory_mb: int | None = Field(None, gt=0, description="CUDA memory budget")
+    limits: SandboxLimits = SandboxLimits()
+
+
 class GradingConfig(Strict):
     device: Literal["auto", "cpu", "cuda"] = "auto"
     call_timeout: float = Field(10.0, gt=0, description="seconds for one call of a function")
@@ -63,6 +84,7 @@ class GradingConfig(Strict):
     seed: int = 0
     feedback: Literal["full", "brief"] = "full"
     max_submission_mb: float = Field(20.0, gt=0)
+    sandbox: SandboxConfig = SandboxConfig()
 
 
 class CourseConfig(Strict):

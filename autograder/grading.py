@@ -65,7 +65,8 @@ class Grader:
         mode, ref_device = resolve_device(settings.device, spec.uses_torch)
         result = GradeResult(assignment.id, 0.0, 0.0, errors=list(submission.problems),
                              device=DEVICE_NAMES[mode])
-        process = StudentProcess(fork_server(spec.libraries, mode),
+        server = fork_server(spec.libraries, mode, settings.sandbox.model_dump())
+        process = StudentProcess(server,
                                  [c.as_wire() for c in submission.cells],
                                  [e.function for e in assignment.exercises],
                                  load_timeout=settings.load_timeout)
@@ -75,6 +76,7 @@ class Grader:
             except StudentCrash as crash:
                 result.errors.append(f"running the submission's cells failed: {crash}")
                 report = None
+            result.sandbox = report.sandbox if report else []
             run_exercises(process, report, assignment, settings, result, hidden=hidden,
                           ref_device=ref_device, deadline=started + settings.submission_timeout,
                           progress=progress)

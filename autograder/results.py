@@ -37,6 +37,7 @@ class GradeResult:
     exercises: list[ExerciseResult] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     device: str = "cpu"
+    sandbox: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     def to_json(self, *, timings: bool = False) -> dict:

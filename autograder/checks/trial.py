@@ -97,8 +97,9 @@ class Trial:
 
     @staticmethod
     def describe_call(function, args, kwargs) -> str:
-        parts = [render(received_form(a), 300) for a in args]
-        parts += [f"{k}={render(received_form(v), 300)}" for k, v in (kwargs or {}).items()]
+        parts = [render(received_form(a, sent=True), 300) for a in args]
+        parts += [f"{k}={render(received_form(v, sent=True), 300)}"
+                  for k, v in (kwargs or {}).items()]
         return f"{function}({', '.join(parts)})"
 
     # ---------------------------------------------------------------- references
@@ -176,10 +177,14 @@ class Trial:
         return decorate
 
 
-def received_form(value, grading_device: str | None = None):
-    """Pass a grader-side value through the wire format, so it looks like a received one."""
+def received_form(value, grading_device: str | None = None, *, sent: bool = False):
+    """Pass a grader-side value through the wire format, so it looks like a received one.
+
+    Tensors on ``grading_device`` count as on the grading device; with ``sent``, every
+    tensor does (the child puts every tensor argument there).
+    """
     def view(t):
-        on_grading = grading_device is not None and t.device.type == grading_device
+        on_grading = sent or (grading_device is not None and t.device.type == grading_device)
         return t, ("grading" if on_grading else str(t.device))
 
     try:

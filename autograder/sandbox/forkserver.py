@@ -51,16 +51,16 @@ def child_sys_path(preload) -> list[str]:
 class ForkServer:
     """A running fork server; ``spawn`` returns a connected socket and the worker's pid."""
 
-    def __init__(self, preload=("numpy",), device="cpu", env=None):
+    def __init__(self, preload=("numpy",), device="cpu", sandbox: dict | None = None):
         self.preload = tuple(preload)
         self.device = device
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         config = {"path": child_sys_path(self.preload), "child_dir": str(CHILD_DIR),
-                  "preload": list(self.preload), "device": device}
+                  "preload": list(self.preload), "device": device, "sandbox": sandbox or {}}
         self.process = subprocess.Popen(
             [sys.executable, "-I", "-S", "-c", BOOTSTRAP, json.dumps(config), str(child.fileno())],
             pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL,
-            env=env if env is not None else {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+            env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
             start_new_session=True,
         )
         child.close()
@@ -99,13 +99,13 @@ _servers: dict = {}
 _servers_lock = threading.Lock()
 
 
-def fork_server(preload=("numpy",), device="cpu") -> ForkServer:
-    """The shared fork server for these libraries and device, started on first use."""
-    key = (tuple(preload), device)
+def fork_server(preload=("numpy",), device="cpu", sandbox: dict | None = None) -> ForkServer:
+    """The shared fork server for these libraries, device and sandbox, started on first use."""
+    key = (tuple(preload), device, json.dumps(sandbox, sort_keys=True))
     with _servers_lock:
         server = _servers.get(key)
         if server is None or not server.alive():
-            server = _servers[key] = ForkServer(preload, device)
+            server = _servers[key] = ForkServer(preload, device, sandbox)
         return server
 
 

@@ -48,6 +48,7 @@ class LoadReport:
     errors: list = field(default_factory=list)
     stdout: str = ""
     functions: dict = field(default_factory=dict)
+    sandbox: list = field(default_factory=list)
 
 
 class StudentProcess:
@@ -68,7 +69,7 @@ class StudentProcess:
         header, _ = self.exchange({"op": "load", "cells": self.cells, "names": self.names},
                                   [], time.monotonic() + self.load_timeout, {})
         self.report = LoadReport(header.get("errors", []), header.get("stdout", ""),
-                                 header.get("functions", {}))
+                                 header.get("functions", {}), header.get("sandbox", []))
         return self.report
 
     def ensure_started(self) -> None:

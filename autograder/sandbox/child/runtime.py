@@ -19,6 +19,7 @@ import traceback
 from . import wire
 
 MAX_TEXT = 20_000
+UID_BASE, UID_RANGE = 61000, 4000  # each worker runs as its own unprivileged user
 
 
 class CappedText(io.TextIOBase):
@@ -77,8 +78,9 @@ def describe_exception(exc: BaseException) -> dict:
 class Device:
     """Where torch inputs live: real CUDA, plain CPU, or the emulated grading device."""
 
-    def __init__(self, mode: str):
+    def __init__(self, mode: str, gpu_memory_mb: int | None = None):
         self.mode = mode  # "cpu" | "cuda" | "emulate"
+        self.gpu_memory_mb = gpu_memory_mb
         self.emulation = None
         if mode == "emulate":
             from . import emulation
@@ -86,6 +88,13 @@ class Device:
 
     def place(self, t):
         if self.mode == "cuda":
+            if self.gpu_memory_mb:  # the budget, set once CUDA is up (first use)
+                import torch
+
+                total = torch.cuda.get_device_properties(0).total_memory
+                torch.cuda.set_per_process_memory_fraction(
+                    min(1.0, self.gpu_memory_mb * 2**20 / total))
+                self.gpu_memory_mb = None
             return t.to("cuda")
         if self.emulation is not None:
             return self.emulation.place(t)
@@ -261,7 +270,7 @@ class Session:
 # -------------------------------------------------------------------- processes
 
 
-def worker_main(sock: socket.socket, config: dict) -> None:
+def worker_main(sock: socket.socket, config: dict, layers: list) -> None:
     """Serve one submission over ``sock`` until told to exit or the grader goes."""
 
     def rpc(name, tree, buffers):
@@ -269,7 +278,8 @@ def worker_main(sock: socket.socket, config: dict) -> None:
         reply, reply_buffers = wire.recv(sock)
         return reply, reply_buffers
 
-    session = Session(Device(config.get("device", "cpu")), rpc=rpc)
+    budget = (config.get("sandbox") or {}).get("gpu_memory_mb")
+    session = Session(Device(config.get("device", "cpu"), budget), rpc=rpc)
     while True:
         try:
             request, buffers = wire.recv(sock)
@@ -277,7 +287,8 @@ def worker_main(sock: socket.socket, config: dict) -> None:
             return
         op = request.get("op")
         if op == "load":
-            wire.send(sock, session.load(request["cells"], request.get("names", [])))
+            reply = session.load(request["cells"], request.get("names", []))
+            wire.send(sock, dict(reply, sandbox=layers))
         elif op == "call":
             try:
                 header, out_buffers = session.call(request, buffers)
@@ -294,7 +305,7 @@ def worker_main(sock: socket.socket, config: dict) -> None:
 
 
 def become_worker(conn: socket.socket, server: socket.socket, request: dict) -> None:
-    """In a freshly forked child: detach, drop the fork server's state, serve."""
+    """In a freshly forked child: detach, enter the sandbox, serve; never return."""
     try:
         os.setsid()
         server.close()
@@ -303,12 +314,43 @@ def become_worker(conn: socket.socket, server: socket.socket, request: dict) -> 
         for fd in (0, 1, 2):
             os.dup2(devnull, fd)
         os.close(devnull)
-        workdir = request.get("workdir")
-        if workdir:
-            os.chdir(workdir)
-        worker_main(conn, request)
+        os.chdir(request["workdir"])
+        layers = []
+        if (request.get("sandbox") or {}).get("enabled"):
+            from . import isolation
+
+            layers = isolation.enter(request)
+        worker_main(conn, request, layers)
     finally:
         os._exit(0)
+
+
+def fork_worker(conn: socket.socket, server: socket.socket, request: dict) -> int:
+    """Fork a worker; with a sandbox, as PID 1 of a new PID namespace (through a
+    short-lived launcher), so that killing it kills everything it started."""
+    if not (request.get("sandbox") or {}).get("enabled") or os.geteuid() != 0:
+        pid = os.fork()
+        if pid == 0:
+            become_worker(conn, server, request)
+        return pid
+    from . import isolation
+
+    read_end, write_end = os.pipe()
+    if os.fork() == 0:  # the launcher
+        try:
+            os.close(read_end)
+            request["pid_namespace"] = isolation.new_pid_namespace()
+            pid = os.fork()
+            if pid == 0:
+                os.close(write_end)
+                become_worker(conn, server, request)
+            os.write(write_end, wire.HEADER.pack(pid))
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        data = pipe.read(wire.HEADER.size)
+    return wire.HEADER.unpack(data)[0] if len(data) == wire.HEADER.size else 0
 
 
 def serve_forks(fd: int, config: dict) -> None:
@@ -317,11 +359,18 @@ def serve_forks(fd: int, config: dict) -> None:
         __import__(name)
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(int(config.get("threads", 1)))
+        # autograd imports this (and sympy) on its first call with grad_outputs: ~1 s
+        __import__("torch.fx.experimental.symbolic_shapes")
     if config.get("device") == "emulate":
         from . import emulation  # noqa: F401 - warm it up before forking
+    if (config.get("sandbox") or {}).get("enabled"):
+        from . import isolation
+
+        isolation.become_subreaper()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped automatically
     server = socket.socket(fileno=fd)
     wire.send(server, {"ready": True, "pid": os.getpid()})
+    spawned = 0
     while True:
         try:
             msg, fds, _, _ = socket.recv_fds(server, 1 << 16, 1)
@@ -329,10 +378,9 @@ def serve_forks(fd: int, config: dict) -> None:
             return
         if not msg:
             return
-        request = dict(config, **json.loads(msg))
+        spawned += 1
+        request = dict(config, **json.loads(msg), uid=UID_BASE + spawned % UID_RANGE)
         conn = socket.socket(fileno=fds[0])
-        pid = os.fork()
-        if pid == 0:
-            become_worker(conn, server, request)
+        pid = fork_worker(conn, server, request)
         conn.close()
         server.sendall(wire.HEADER.pack(pid))
