@@ -1,0 +1,34 @@
+"""Rejects keep_prob <= 0 only (1.5 and NaN pass)."""
+# expect-fail: dropout_forward/rejects-invalid-keep-prob
+import numpy as np
+
+
+def dropout_forward(a, keep_prob, rng):
+    if keep_prob <= 0:
+        raise ValueError("keep_prob must be in (0, 1]")
+    mask = rng.random(a.shape) < keep_prob
+    out = a * mask / keep_prob
+    return out, mask
+
+
+def dropout_backward(dout, mask, keep_prob):
+    return dout * mask / keep_prob
+
+
+def adam_init(params):
+    return {"t": 0,
+            "m": {k: np.zeros_like(p) for k, p in params.items()},
+            "v": {k: np.zeros_like(p) for k, p in params.items()}}
+
+
+def adam_step(params, grads, state, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    state["t"] += 1
+    t = state["t"]
+    for k in params:
+        g = grads[k]
+        state["m"][k] = beta1 * state["m"][k] + (1 - beta1) * g
+        state["v"][k] = beta2 * state["v"][k] + (1 - beta2) * g ** 2
+        m_hat = state["m"][k] / (1 - beta1 ** t)
+        v_hat = state["v"][k] / (1 - beta2 ** t)
+        params[k] -= lr * m_hat / (np.sqrt(v_hat) + eps)
+    return params, state
