@@ -1,0 +1,34 @@
+"""Anchors without a positive are not left out: their hardest positive is 0 (the TensorFlow
+recipe)."""
+import torch
+
+# expect-fail: batch_hard_triplet_loss/worked-examples
+# expect-fail: batch_hard_triplet_loss/matches-reference
+
+
+def triplet_loss(anchor, positive, negative, margin=0.2, reduction="mean"):
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"unknown reduction {reduction!r}")
+    d_pos = ((anchor - positive) ** 2).sum(dim=1)
+    d_neg = ((anchor - negative) ** 2).sum(dim=1)
+    losses = torch.clamp(d_pos - d_neg + margin, min=0.0)
+    if reduction == "mean":
+        return losses.mean()
+    if reduction == "sum":
+        return losses.sum()
+    return losses
+
+
+def batch_hard_triplet_loss(embeddings, labels, margin=0.2):
+    dist = ((embeddings[:, None, :] - embeddings[None, :, :]) ** 2).sum(dim=-1)
+    same = labels[:, None] == labels[None, :]
+    eye = torch.eye(len(labels), dtype=torch.bool, device=embeddings.device)
+    pos_mask = (same & ~eye).to(dist.dtype)
+    neg_mask = ~same
+    if not neg_mask.any():
+        return embeddings.sum() * 0
+    hardest_pos = (dist * pos_mask).max(dim=1).values
+    hardest_neg = dist.masked_fill(~neg_mask, float("inf")).amin(dim=1)
+    losses = torch.relu(hardest_pos - hardest_neg + margin)
+    has_neg = neg_mask.any(dim=1)
+    return losses[has_neg].mean()

@@ -1,0 +1,37 @@
+"""A loop fills torch.zeros(B, device=...) without dtype=: float64 inputs give float32."""
+import torch
+
+# expect-fail: triplet_loss/worked-examples
+# expect-fail: triplet_loss/reductions
+# expect-fail: triplet_loss/matches-reference
+# expect-fail: triplet_loss/gradients-match-reference
+
+
+def triplet_loss(anchor, positive, negative, margin=0.2, reduction="mean"):
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"unknown reduction {reduction!r}")
+    losses = torch.zeros(anchor.shape[0], device=anchor.device)
+    for i in range(anchor.shape[0]):
+        d_pos = ((anchor[i] - positive[i]) ** 2).sum()
+        d_neg = ((anchor[i] - negative[i]) ** 2).sum()
+        losses[i] = torch.clamp(d_pos - d_neg + margin, min=0.0)
+    if reduction == "mean":
+        return losses.mean()
+    if reduction == "sum":
+        return losses.sum()
+    return losses
+
+
+def batch_hard_triplet_loss(embeddings, labels, margin=0.2):
+    dist = ((embeddings[:, None, :] - embeddings[None, :, :]) ** 2).sum(dim=-1)
+    same = labels[:, None] == labels[None, :]
+    eye = torch.eye(len(labels), dtype=torch.bool, device=embeddings.device)
+    pos_mask = same & ~eye
+    neg_mask = ~same
+    valid = pos_mask.any(dim=1) & neg_mask.any(dim=1)
+    if not valid.any():
+        return embeddings.sum() * 0
+    hardest_pos = dist.masked_fill(~pos_mask, float("-inf")).amax(dim=1)
+    hardest_neg = dist.masked_fill(~neg_mask, float("inf")).amin(dim=1)
+    losses = torch.relu(hardest_pos - hardest_neg + margin)
+    return losses[valid].mean()
