@@ -2,7 +2,6 @@
 
 import pytest
 import torch
-
 from conftest import SUBMISSIONS
 
 pytestmark = [pytest.mark.gpu, pytest.mark.skipif(
