@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import pytest
+
 from conftest import ROOT
 
 CORRECT = "tests/submissions/a1-activations/correct_naive.py"

@@ -2,6 +2,7 @@
 
 import pytest
 import torch
+
 from conftest import SUBMISSIONS
 
 pytestmark = [pytest.mark.gpu, pytest.mark.skipif(

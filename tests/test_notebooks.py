@@ -8,10 +8,11 @@ import re
 
 import nbformat
 import pytest
-from conftest import ROOT
 from nbclient import NotebookClient
 
 from autograder import exercises
+
+from conftest import ROOT
 
 pytestmark = pytest.mark.slow
 COUNT = re.compile(r"(\d+) of (\d+) public checks passed")

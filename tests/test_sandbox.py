@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from conftest import ROOT, SUBMISSIONS
 
 ATTACKS = sorted((Path(__file__).parent / "attacks").glob("*.py"))

@@ -9,7 +9,10 @@
 import re
 
 import pytest
-from conftest import SUBMISSIONS
+
+from autograder.exercises import ASSIGNMENT_IDS, module_name
+
+from conftest import ROOT, SUBMISSIONS
 
 EXPECT = re.compile(r"^# expect-fail: (\w+)/([\w-]+)\s*$", re.MULTILINE)
 FILES = sorted(SUBMISSIONS.glob("*/*.py"))
@@ -40,3 +43,13 @@ def test_submission(grader, path):
     assert not collateral, "functions the bug does not touch lost points:\n" + "\n".join(
         f"{f}/{n}: {c.message[:300]}" for (f, n), c in collateral.items())
     assert result.score < result.max_score
+
+
+@pytest.mark.parametrize("assignment_id", ASSIGNMENT_IDS)
+def test_every_reference_gets_full_marks(grader, assignment_id):
+    path = ROOT / "solutions" / f"{module_name(assignment_id)}.py"
+    result = grader.grade_file(path, assignment_id)
+    failed = [f"{e.function}/{c.name}: {c.message[:300]}" for e in result.exercises
+              for c in e.checks if not c.passed]
+    assert not failed and not result.errors, failed + result.errors
+    assert result.score == result.max_score > 0
