@@ -129,3 +129,17 @@ def test_same_submission_gives_identical_json(grader):
     second = grader.grade_file(path, "a1-activations").to_json()
     assert json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)
     assert first["score"] < first["max_score"]
+
+
+def test_cell_ids_and_huge_outputs_do_not_matter(grader, tmp_path):
+    nb = notebook([(GOOD_SIGMOID, {}),
+                   ("def sigmoid_derivative(z):\n    s = sigmoid(z)\n    return s * (1 - s)\n",
+                    {})])
+    nb["cells"][0]["id"] = nb["cells"][1]["id"] = "same-id"
+    del nb["cells"][1]["id"]
+    nb["cells"][0]["outputs"] = [{"output_type": "stream", "name": "stdout",
+                                  "text": "x" * 5_000_000}]
+    path = tmp_path / "sub.ipynb"
+    path.write_text(json.dumps(nb))
+    result = grader.grade_file(path)
+    assert result.score == result.max_score == 10

@@ -19,9 +19,9 @@ SANDBOX_UIDS = range(61000, 65000)
 os.environ["GRADER_SECRET"] = "s3cret-in-the-graders-environment"
 
 
-def header(path, key):
+def header(path, key, default=None):
     match = re.search(rf"^# {key}: (.+)$", path.read_text(), re.MULTILINE)
-    return match.group(1).strip()
+    return match.group(1).strip() if match else default
 
 
 @pytest.fixture
@@ -85,7 +85,7 @@ def test_attack_is_contained(quick_grader, tmp_path, listener, attack):
     source = attack.read_text().replace("PORT", str(port)).replace("REPO", repr(str(ROOT)))
     path = tmp_path / attack.name
     path.write_text(source)
-    result = quick_grader.grade_file(path, "a1-activations")
+    result = quick_grader.grade_file(path, header(attack, "assignment", "a1-activations"))
     scores = {e.function: e for e in result.exercises}
     attacked = header(attack, "attacked")
     assert scores[attacked].score == 0, [c.message for c in scores[attacked].checks if c.passed]
