@@ -18,10 +18,15 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-# A correct submission and typical mistakes, graded against the hidden references.
+# Correct submissions and typical mistakes, graded against the hidden references.
+EXAMPLES := tests/submissions
 demo: install
 	$(VENV)/bin/course list
-	$(VENV)/bin/course grade -a a1-activations $(addprefix tests/submissions/a1-activations/,correct_naive.py bug_exp_ratio.py)
+	$(VENV)/bin/course grade -a a1-activations $(addprefix $(EXAMPLES)/a1-activations/,correct_naive.py bug_exp_ratio.py)
+	$(VENV)/bin/course grade -a a2-optimization $(addprefix $(EXAMPLES)/a2-optimization/,correct_vectorised.py bug_adam_eps_inside_sqrt.py bug_dropout_global_random.py)
+	$(VENV)/bin/course grade -a a3-detection $(addprefix $(EXAMPLES)/a3-detection/,correct_vectorised.py bug_nms_cpu_indices.py)
+	$(VENV)/bin/course grade -a a4-triplet-loss $(addprefix $(EXAMPLES)/a4-triplet-loss/,correct_vectorised.py bug_bh_mask_multiply_min.py)
+	$(VENV)/bin/course grade -a a5-sequence-models $(addprefix $(EXAMPLES)/a5-sequence-models/,correct_counter.py bug_mp_sum_over_references.py bug_bs_normalised_during_search.py)
 
 test: install
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --durations=15

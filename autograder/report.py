@@ -64,7 +64,7 @@ def render_summary(results, console: Console) -> None:
         table.add_column(name, justify=justify)
     for path, result in results:
         checks = [c for e in result.exercises for c in e.checks]
-        table.add_row(str(path), result.assignment, f"{sum(c.passed for c in checks)} / "
+        table.add_row(path.name, result.assignment, f"{sum(c.passed for c in checks)} / "
                       f"{len(checks)}", f"{result.score:g} / {result.max_score:g}")
     console.print(table)
 
