@@ -12,7 +12,7 @@ import numbers
 
 import numpy as np
 
-from ..sandbox.child.wire import Rng, TensorData
+from ..sandbox.child.wire import CallbackMarker, Rng, TensorData
 from .model import CheckFailure
 
 TOLERANCES = {
@@ -38,6 +38,8 @@ def render(value, limit: int = 600) -> str:
 def _render(value) -> str:
     if isinstance(value, Rng):
         return f"numpy.random.default_rng({value.seed})"
+    if isinstance(value, CallbackMarker):
+        return value.name
     if isinstance(value, TensorData):
         return (f"tensor({_array_text(value.values)}, dtype={value.values.dtype}, "
                 f"device={'the grading device' if value.device == 'grading' else value.device})")

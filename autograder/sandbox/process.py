@@ -145,13 +145,15 @@ def serve_callback(header: dict, buffers: list, callbacks: dict) -> tuple[dict, 
     try:
         if handler is None:
             raise ValueError(f"no callback named {header.get('name')!r}")
-        args = wire.decode(header.get("args"), buffers)
-        if not isinstance(args, list):
+        call = wire.decode(header.get("args"), buffers)
+        if not (isinstance(call, list) and len(call) == 2 and isinstance(call[0], list)
+                and isinstance(call[1], dict)):
             raise ValueError("malformed callback arguments")
-        tree, out = wire.encode(handler(*args))
+        tree, out = wire.encode(handler(*call[0], **call[1]))
         return {"ok": True, "value": tree}, out
-    except (ValueError, TypeError) as exc:
-        return {"ok": False, "error": str(exc)}, []
+    except Exception as exc:  # a refused call fails the student's code, never the grader
+        message = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+        return {"ok": False, "error": message}, []
 
 
 def outcome_from_reply(header: dict, buffers: list, wall: float) -> CallOutcome:

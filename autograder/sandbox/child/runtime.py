@@ -192,8 +192,8 @@ class Session:
         raise wire.WireError(f"unknown tag {tag}")
 
     def make_callback(self, name: str):
-        def callback(*args):
-            tree, buffers = self.encode(list(args))
+        def callback(*args, **kwargs):
+            tree, buffers = self.encode([list(args), kwargs])
             reply, reply_buffers = self.rpc(name, tree, buffers)
             if not reply.get("ok"):
                 raise ValueError(reply.get("error", "the grader refused this call"))
