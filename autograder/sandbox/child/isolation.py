@@ -109,15 +109,16 @@ def build_view(root: str, keep: list[str], tmp_mb: int, uid: int, devices: list[
     """Make ``root`` a tiny filesystem: ``keep`` folders read-only, a private /tmp, /proc."""
     mount(None, "/", None, MS_REC | MS_PRIVATE)
     mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
+    # /tmp first: a kept folder may live under /tmp (a checkout there) and must stay on top
+    os.makedirs(root + "/tmp", exist_ok=True)
+    mount("tmpfs", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
+          f"size={tmp_mb}m,mode=1777")
     for path in dict.fromkeys(keep):
         if os.path.lexists(path):
             bind(path, root)
     for device in devices:
         if os.path.exists(device):
             bind(device, root, writable=True)
-    os.makedirs(root + "/tmp", exist_ok=True)
-    mount("tmpfs", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
-          f"size={tmp_mb}m,mode=1777")
     os.makedirs(root + "/proc", exist_ok=True)
     # without a PID namespace of our own, leave /proc out rather than show the host's
     with contextlib.suppress(OSError):
