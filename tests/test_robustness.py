@@ -143,3 +143,10 @@ def test_cell_ids_and_huge_outputs_do_not_matter(grader, tmp_path):
     path.write_text(json.dumps(nb))
     result = grader.grade_file(path)
     assert result.score == result.max_score == 10
+
+
+def test_what_a_failing_function_printed_is_shown_as_text(grader, tmp_path):
+    path = write(tmp_path, "sub.py", GOOD_SIGMOID + "\ndef sigmoid_derivative(z):\n"
+                 "    print('debugging <b>z</b>')\n    raise ValueError('nope')\n")
+    result = grader.grade_file(path, "a1-activations")
+    assert "It printed: debugging <b>z</b>" in messages(result, "sigmoid_derivative")[0]

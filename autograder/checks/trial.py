@@ -76,9 +76,10 @@ class Trial:
         hint = ""
         if err.type_name == "NotImplementedError":
             hint = " (it is not implemented yet)"
+        printed = f"\nIt printed: {err.stdout[:500]}" if err.stdout.strip() else ""
         return CheckFailure(
-            f"{function} raised {err.type_name}: {err.message}{hint}\n{err.traceback}".rstrip(),
-            counterexample=self.describe_call(function, args, kwargs))
+            f"{function} raised {err.type_name}: {err.message}{hint}\n{err.traceback}".rstrip()
+            + printed, counterexample=self.describe_call(function, args, kwargs))
 
     def expect_raises(self, exc_type: str, *args, **kwargs) -> None:
         """The function under test must raise ``exc_type`` (by name) on these arguments."""

@@ -211,9 +211,6 @@ class Session:
         if not callable(fn):
             return {"ok": False, "error": {"type": "NameError", "traceback": "",
                                            "message": f"{request['function']} is not defined"}}, []
-        return self.run_call(fn, request, buffers)
-
-    def run_call(self, fn, request: dict, buffers: list) -> tuple[dict, list]:
         args, kwargs = wire.decode(request["args"], buffers, materialize=self.materialize)
         with Captured() as out:
             start = time.perf_counter()
