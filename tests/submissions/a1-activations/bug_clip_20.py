@@ -3,15 +3,7 @@ float64 tolerance (atol 1e-9) for z below about -21."""
 import numpy as np
 
 # expect-fail: sigmoid/known-values
-# expect-fail: sigmoid/matches-reference
-# expect-fail: sigmoid/python-float-input
 # expect-fail: sigmoid_derivative/known-values
-# expect-fail: sigmoid_derivative/matches-reference
-# expect-fail: sigmoid_derivative/python-float-input
-# expect-fail: sigmoid/extreme-values
-# expect-fail: sigmoid_derivative/extreme-values
-# expect-fail: sigmoid/does-not-modify-input
-# expect-fail: sigmoid_derivative/does-not-modify-input
 
 
 def sigmoid(z):
