@@ -20,19 +20,18 @@ from .sandbox.process import StudentCrash, StudentProcess
 from .submission import Submission, SubmissionError, read_submission
 
 
-def resolve_device(setting: str, uses_torch: bool) -> tuple[str, str]:
-    """(the child's device mode, the device the references run on)."""
+def resolve_device(setting: str, uses_torch: bool) -> str:
+    """The child's device mode: "cuda", "cpu", or "emulate" (a GPU emulated on the CPU).
+    References run on CUDA in the first case, on the CPU otherwise."""
     if not uses_torch:
-        return "cpu", "cpu"
+        return "cpu"
     import torch
 
     if setting == "cuda" or (setting == "auto" and torch.cuda.is_available()):
         if not torch.cuda.is_available():
             raise RuntimeError("grading.device is 'cuda' but this machine has no CUDA device")
-        return "cuda", "cuda"
-    if setting == "cpu":
-        return "cpu", "cpu"
-    return "emulate", "cpu"
+        return "cuda"
+    return "cpu" if setting == "cpu" else "emulate"
 
 
 MAX_TIMEOUTS = 2  # after this many timed-out checks, a function's other checks are not run
@@ -62,7 +61,7 @@ class Grader:
         started = time.monotonic()
         settings = self.course.grading
         spec = exercises.spec(assignment.id)
-        mode, ref_device = resolve_device(settings.device, spec.uses_torch)
+        mode = resolve_device(settings.device, spec.uses_torch)
         result = GradeResult(assignment.id, 0.0, 0.0, errors=list(submission.problems),
                              device=DEVICE_NAMES[mode])
         server = fork_server(spec.libraries, mode, settings.sandbox.model_dump())
@@ -78,7 +77,7 @@ class Grader:
                 report = None
             result.sandbox = report.sandbox if report else []
             run_exercises(process, report, assignment, settings, result, hidden=hidden,
-                          ref_device=ref_device, deadline=started + settings.submission_timeout,
+                          mode=mode, deadline=started + settings.submission_timeout,
                           progress=progress)
         finally:
             process.close()
@@ -87,7 +86,7 @@ class Grader:
 
 
 def run_exercises(process, report, assignment: AssignmentConfig, settings: GradingConfig,
-                  result: GradeResult, *, hidden: bool, ref_device: str, deadline: float,
+                  result: GradeResult, *, hidden: bool, mode: str, deadline: float,
                   progress: Callable | None = None) -> None:
     """Run every check of every exercise against ``process`` and fill in ``result``."""
     spec = exercises.spec(assignment.id)
@@ -124,7 +123,7 @@ def run_exercises(process, report, assignment: AssignmentConfig, settings: Gradi
             else:
                 trial = Trial(process, function=exercise.function,
                               references=references if check.hidden else None,
-                              device=ref_device, seed=seed,
+                              mode=mode, seed=seed,
                               deadline=min(deadline, time.monotonic() + settings.check_timeout),
                               max_examples=settings.max_examples,
                               call_timeout=settings.call_timeout)

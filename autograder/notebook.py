@@ -65,9 +65,9 @@ def run_checks(*functions, namespace: dict | None = None) -> Report:
         id=assignment_id, title=assignment_id, notebook="",
         exercises=[ExerciseConfig(function=n, points=1.0) for n in names])
     settings = GradingConfig()
-    mode, ref_device = resolve_device(settings.device, spec.uses_torch)
+    mode = resolve_device(settings.device, spec.uses_torch)
     process = InProcess(namespace, names, mode)
     result = GradeResult(assignment_id, 0.0, 0.0, device=DEVICE_NAMES[mode])
     run_exercises(process, process.report, assignment, settings, result, hidden=False,
-                  ref_device=ref_device, deadline=time.monotonic() + settings.submission_timeout)
+                  mode=mode, deadline=time.monotonic() + settings.submission_timeout)
     return Report(result)

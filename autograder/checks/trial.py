@@ -26,12 +26,13 @@ class Trial:
     """The context handed to a check's ``run`` function."""
 
     def __init__(self, process: StudentProcess, *, function: str, references=None,
-                 device: str = "cpu", deadline: float, seed: int, max_examples: int = 60,
+                 mode: str = "cpu", deadline: float, seed: int, max_examples: int = 60,
                  call_timeout: float = 10.0):
         self.process = process
         self.function = function
         self._references = references
-        self.device = device  # where grader-side torch tensors (references) live
+        self.emulated = mode == "emulate"  # the child emulates the grading device
+        self.device = "cuda" if mode == "cuda" else "cpu"  # where the references run
         self.deadline = deadline
         self.seed = seed
         self.max_examples = max_examples

@@ -31,7 +31,7 @@ class InProcess:
         return serve_callback({"name": name, "args": tree}, buffers, self.callbacks)
 
     def call(self, function: str, args=(), kwargs=None, *, timeout: float, keep=None,
-             grad=None, report_inputs=False, callbacks=None) -> CallOutcome:
+             grad=None, report_inputs=False, callbacks=None, cpu_time=False) -> CallOutcome:
         tree, buffers = wire.encode([list(args), dict(kwargs or {})])
         self.callbacks = callbacks or {}
         request = {"function": function, "args": tree, "keep": keep, "grad": grad,

@@ -41,6 +41,7 @@ class CallOutcome:
     inputs_after: object = None
     stdout: str = ""
     wall_time: float = 0.0
+    cpu_time: float | None = None  # the worker's CPU time for the call, when asked for
 
 
 @dataclass
@@ -94,18 +95,23 @@ class StudentProcess:
 
     # ---------------------------------------------------------------- calls
     def call(self, function: str, args=(), kwargs=None, *, timeout: float, keep=None,
-             grad=None, report_inputs=False, callbacks=None) -> CallOutcome:
+             grad=None, report_inputs=False, callbacks=None, cpu_time=False) -> CallOutcome:
         self.ensure_started()
+        pid, cpu_before = self.pid, cpu_seconds(self.pid) if cpu_time else None
         tree, buffers = wire.encode([list(args), dict(kwargs or {})])
         request = {"op": "call", "function": function, "args": tree, "keep": keep,
                    "grad": grad, "report_inputs": report_inputs}
         start = time.monotonic()
         header, reply_buffers = self.exchange(request, buffers, start + timeout, callbacks or {})
         try:
-            return outcome_from_reply(header, reply_buffers, time.monotonic() - start)
+            outcome = outcome_from_reply(header, reply_buffers, time.monotonic() - start)
         except wire.WireError as exc:
             self.kill()
             raise StudentCrash(f"the worker sent a malformed reply ({exc})") from None
+        if cpu_before is not None and self.pid == pid:
+            cpu_after = cpu_seconds(pid)
+            outcome.cpu_time = cpu_after - cpu_before if cpu_after is not None else None
+        return outcome
 
     def exchange(self, request, buffers, deadline, callbacks):
         """Send a request and wait for its reply, serving callbacks in between."""
@@ -137,6 +143,17 @@ class StudentProcess:
     def answer_callback(self, header, buffers, callbacks):
         reply, out = serve_callback(header, buffers, callbacks)
         wire.send(self.sock, reply, out)
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process, read where the student's code cannot touch
+    it (the kernel's accounting); None where /proc cannot tell."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def serve_callback(header: dict, buffers: list, callbacks: dict) -> tuple[dict, list]:

@@ -7,7 +7,6 @@ filter threshold, so no rounding difference between correct formulas can flip a 
 """
 
 import contextlib
-import os
 import time
 
 import numpy as np
@@ -124,7 +123,6 @@ SPEED_CAP_S = 5.0  # ... and at most 5 s
 SPEED_FLOOR_S = 2.0  # never less than this, so that fixed costs cannot fail a fast machine
 SPEED_ATTEMPTS = 3
 SPEED_TIMEOUT_S = 15.0  # wall-clock limit of one call: generous, for a loaded machine
-TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 def speed_inputs(seed: int):
@@ -137,16 +135,6 @@ def speed_inputs(seed: int):
     return boxes.astype(np.float32), scores.astype(np.float32)
 
 
-def cpu_seconds(pid) -> float | None:
-    """User + system CPU time of a process, or None where /proc cannot tell."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / TICKS
-    except (OSError, IndexError, ValueError):
-        return None
-
-
 def reference_seconds(t, boxes, scores) -> float:
     """The reference's best time over two runs on one thread, with its inputs where the
     student's are: on the grading device, emulated (with its per-operation cost) when the
@@ -154,7 +142,7 @@ def reference_seconds(t, boxes, scores) -> float:
     nms = t.reference("nms")
     b, s = tensor(boxes, np.float32, t.device), tensor(scores, np.float32, t.device)
     device = contextlib.nullcontext()
-    if getattr(t.process.server, "device", None) == "emulate":
+    if t.emulated:
         b, s, device = emulation.place(b), emulation.place(s), emulation.EmulatedDevice()
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
@@ -175,17 +163,14 @@ def reference_seconds(t, boxes, scores) -> float:
 def student_seconds(t, boxes, scores, timeout: float) -> float:
     """One call's time, measured here: its wall-clock time, or the CPU time of the process
     that ran it when that is less (other jobs on a loaded grading machine do not count)."""
-    pid = t.process.pid
-    before = cpu_seconds(pid)
     try:
         outcome = t.invoke("nms", (tensor(boxes, np.float32), tensor(scores, np.float32), 0.5),
-                           timeout=timeout)
+                           timeout=timeout, cpu_time=True)
     except StudentError as err:
         raise t.raised(err, "nms", (boxes, scores, 0.5), {}) from None
-    after = cpu_seconds(pid) if t.process.pid == pid else None
-    if before is None or after is None:
+    if outcome.cpu_time is None:
         return outcome.wall_time
-    return min(outcome.wall_time, after - before)
+    return min(outcome.wall_time, outcome.cpu_time)
 
 
 SPEED_CALL = ("nms(boxes, scores, 0.5) on 5,000 random float32 boxes (corners in a 1000 x 1000 "
