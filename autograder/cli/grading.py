@@ -1,48 +1,30 @@
-"""The ``course`` command: list the course, check and grade submissions."""
+"""``course list``, ``course check`` and ``course grade``: one learner's submissions."""
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from pathlib import Path
 
 from rich.console import Console
 
-from . import exercises
-from .config import CourseConfigError, load_course
-from .submission import SubmissionError
-
-EPILOG = """examples:
-  course list
-  course check my-a1.ipynb
-  course grade solution.py --assignment a2-optimization --json
-"""
+from .. import exercises
+from ..submission import SubmissionError
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="course",
-        description="Deep-learning course tools: run the public checks of a submission, "
-                    "grade it against the hidden references, list the course.",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--course", type=Path, metavar="PATH",
-                        help="the course file (default: $COURSE_YML, else the nearest "
-                             "course.yml upwards from here, else the packaged course)")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    p = sub.add_parser("list", help="show the assignments, their exercises and points",
-                       description="Show each assignment of course.yml with the functions it "
-                                   "grades and their points.")
+def register(subparsers) -> None:
+    p = subparsers.add_parser("list", help="show the assignments, their exercises and points",
+                              description="Show each assignment of course.yml with the "
+                                          "functions it grades and their points.")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(handler=lambda course, args: list_course(course, args.json))
 
     for name, text in (
         ("check", "run the public checks of a submission (no references needed)"),
         ("grade", "grade a submission with the public and the hidden checks"),
     ):
-        p = sub.add_parser(name, help=text, description=text[0].upper() + text[1:] + ". "
-                           "The student's code runs in a separate sandboxed process; the "
-                           "score is decided by the grader.")
+        p = subparsers.add_parser(name, help=text, description=text[0].upper() + text[1:] + ". "
+                                  "The student's code runs in a separate sandboxed process; "
+                                  "the score is decided by the grader.")
         p.add_argument("submissions", type=Path, nargs="+", metavar="SUBMISSION",
                        help="a notebook (.ipynb) or a Python file (.py); give several to "
                             "grade them in turn and end with a summary table")
@@ -52,19 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--json", action="store_true",
                        help="print one JSON object with every check's result (a list of "
                             "them for several submissions)")
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        course = load_course(args.course)
-        if args.command == "list":
-            return list_course(course, args.json)
-        return grade(course, args)
-    except (CourseConfigError, SubmissionError, exercises.UnknownAssignment) as exc:
-        print(f"course: error: {exc}", file=sys.stderr)
-        return 2
+        p.set_defaults(handler=grade)
 
 
 def list_course(course, as_json: bool) -> int:
@@ -82,8 +52,8 @@ def list_course(course, as_json: bool) -> int:
 
 
 def grade(course, args) -> int:
-    from .grading import Grader
-    from .report import render_summary, render_terminal
+    from ..grading import Grader
+    from ..report import render_summary, render_terminal
 
     for path in args.submissions:
         if not path.is_file():
@@ -110,6 +80,3 @@ def grade(course, args) -> int:
         render_summary(results, console)
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())
