@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 TORCH ?= torch==2.13.0
 PYTEST_WORKERS ?= 2
 
-.PHONY: install demo test test-fast lint clean
+.PHONY: install system-deps demo test test-fast lint clean
 
 install: $(STAMP)
 
@@ -17,6 +17,15 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet "$(TORCH)"
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
+
+# Debian packages the tests start for real (.ci/apt-packages); installed only where missing.
+APT_PACKAGES = $(shell grep -v '^\#' .ci/apt-packages)
+system-deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages: $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
 
 # Correct submissions and typical mistakes, graded against the hidden references.
 EXAMPLES := tests/submissions
