@@ -13,9 +13,9 @@ from pathlib import Path
 from .. import exercises
 from ..config import CourseConfigError, load_course
 from ..submission import SubmissionError
-from . import grading
+from . import grading, lectures
 
-COMMAND_GROUPS = [grading]
+COMMAND_GROUPS = [grading, lectures]
 
 EPILOG = """examples:
   course list
