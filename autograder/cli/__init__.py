@@ -13,9 +13,9 @@ from pathlib import Path
 from .. import exercises
 from ..config import CourseConfigError, load_course
 from ..submission import SubmissionError
-from . import grading, lectures
+from . import grading, lectures, server
 
-COMMAND_GROUPS = [grading, lectures]
+COMMAND_GROUPS = [grading, lectures, server]
 
 EPILOG = """examples:
   course list
