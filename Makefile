@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 TORCH ?= torch==2.13.0
 PYTEST_WORKERS ?= 2
 
-.PHONY: install system-deps demo test test-fast lint clean
+.PHONY: install system-deps demo test test-fast lint clean lectures
 
 install: $(STAMP)
 
@@ -45,6 +45,10 @@ test-fast: install
 
 lint: install
 	$(VENV)/bin/ruff check autograder solutions tests
+
+# The lecture notes as a static site in build/lectures/html (runs each lecture's code cells).
+lectures: install
+	$(VENV)/bin/course lectures build
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
