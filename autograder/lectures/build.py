@@ -2,7 +2,8 @@
 
 Sphinx runs in a child process: each lecture's cells run in a fresh Jupyter kernel that
 imports the references from the course folder, and a failing cell or a broken link fails
-the build (Sphinx's ``-W``).
+the build (Sphinx's ``-W``). Every build reads every page afresh (``-E``), so the figures
+always come from the references as they are now.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def build_site(course: CourseConfig, course_dir: Path, out_dir: Path) -> Site:
     check_sources(source, assignment_ids)
     site = out_dir / SITE_FOLDER
     result = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", "--keep-going",
+        [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-W", "--keep-going", "-E",
          "-d", str(out_dir / "doctrees"), str(source), str(site)],
         cwd=course_dir, env=_kernel_env(course_dir), stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True, check=False)
