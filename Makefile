@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 TORCH ?= torch==2.13.0
 PYTEST_WORKERS ?= 2
 
-.PHONY: install system-deps demo test test-fast lint clean lectures
+.PHONY: install system-deps demo test test-fast lint clean serve wheelhouse docker-image docker-image-cuda lectures
 
 install: $(STAMP)
 
@@ -42,6 +42,50 @@ test: install
 
 test-fast: install
 	$(PY) -m pytest -n $(PYTEST_WORKERS) -m "not slow"
+
+# The grading server on this machine: SQLite under grader-data/, two local workers.
+serve: install
+	$(VENV)/bin/course serve --data grader-data
+
+# The server's Docker image, built with no network from a wheelhouse. `make wheelhouse`
+# needs a package index (run it where there is one and copy build/wheelhouse over);
+# `make docker-image` then builds offline. See docker/README.md.
+IMAGE ?= course-grader:latest
+BASE_IMAGE ?= python:3.11-slim-bookworm
+CUDA_IMAGE ?= course-grader:cuda
+CUDA_BASE_IMAGE ?= $(BASE_IMAGE)
+TORCH_CUDA ?= torch==2.14.1
+WHEELHOUSE ?= build/wheelhouse
+DOCKER_CONTEXT := build/docker-context
+
+wheelhouse: $(WHEELHOUSE)/.complete
+
+# Wheels only, chosen for the image's Python (Debian bookworm's is 3.11.2) and machine.
+# pip download does not apply the target's full version to markers: redis needs
+# async-timeout before Python 3.11.3, so it is listed here.
+IMAGE_PYTHON ?= 3.11.2
+IMAGE_ARCH ?= $(shell uname -m)
+WHEELHOUSE_EXTRAS ?= async-timeout>=4.0.3
+
+$(WHEELHOUSE)/.complete: pyproject.toml docker/requirements.py | install
+	mkdir -p $(WHEELHOUSE)
+	$(PY) docker/requirements.py > $(WHEELHOUSE)/requirements.txt
+	$(PY) -m pip download --quiet --dest $(WHEELHOUSE) --only-binary=:all: \
+		--python-version $(IMAGE_PYTHON) --implementation cp --abi cp311 \
+		$(foreach p,manylinux_2_28 manylinux2014 linux,--platform $(p)_$(IMAGE_ARCH)) \
+		"$(TORCH)" "$(WHEELHOUSE_EXTRAS)" -r $(WHEELHOUSE)/requirements.txt
+	touch $@
+
+docker-image: $(WHEELHOUSE)/.complete
+	rm -rf $(DOCKER_CONTEXT) && mkdir -p $(DOCKER_CONTEXT)/wheels $(DOCKER_CONTEXT)/project
+	cp -l $(WHEELHOUSE)/*.whl $(WHEELHOUSE)/requirements.txt $(DOCKER_CONTEXT)/wheels/
+	$(PY) -m pip wheel --quiet --no-deps --no-index --no-build-isolation \
+		--wheel-dir $(DOCKER_CONTEXT)/project .
+	cp docker/Dockerfile course.yml $(DOCKER_CONTEXT)/
+	docker build --build-arg BASE_IMAGE=$(BASE_IMAGE) -t $(IMAGE) $(DOCKER_CONTEXT)
+
+docker-image-cuda:
+	$(MAKE) docker-image TORCH="$(TORCH_CUDA)" WHEELHOUSE=build/wheelhouse-cuda BASE_IMAGE=$(CUDA_BASE_IMAGE) IMAGE=$(CUDA_IMAGE)
 
 lint: install
 	$(VENV)/bin/ruff check autograder solutions tests

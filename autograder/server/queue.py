@@ -47,9 +47,18 @@ class Outcome:
     error: str | None = None
 
 
+def owner_prefix() -> str:
+    """This machine and PID namespace: a container sharing the host's name is told apart."""
+    try:
+        namespace = os.readlink("/proc/self/ns/pid").removeprefix("pid:")
+    except OSError:
+        namespace = "[]"
+    return f"{socket.gethostname()}{namespace}:"
+
+
 def local_owner(pid: int | None = None) -> str:
-    """The lease owner name of a process of this machine."""
-    return f"{socket.gethostname()}:{pid or os.getpid()}"
+    """The lease owner name of a process of this machine (and PID namespace)."""
+    return f"{owner_prefix()}{pid or os.getpid()}"
 
 
 def process_alive(pid: int) -> bool:
@@ -134,7 +143,7 @@ class JobQueue:
 
     def release_orphans(self) -> int:
         """Requeue at once the jobs leased to processes of this machine that are gone."""
-        prefix = socket.gethostname() + ":"
+        prefix = owner_prefix()
         with self.store.transaction() as db:
             rows = db.execute("SELECT submission_id, lease_owner FROM jobs "
                               "WHERE status = 'running' AND lease_owner LIKE ?",
