@@ -95,12 +95,13 @@ class StudentProcess:
 
     # ---------------------------------------------------------------- calls
     def call(self, function: str, args=(), kwargs=None, *, timeout: float, keep=None,
-             grad=None, report_inputs=False, callbacks=None, cpu_time=False) -> CallOutcome:
+             grad=None, report_inputs=False, callbacks=None, cpu_time=False,
+             on_cpu=False) -> CallOutcome:
         self.ensure_started()
         pid, cpu_before = self.pid, cpu_seconds(self.pid) if cpu_time else None
         tree, buffers = wire.encode([list(args), dict(kwargs or {})])
         request = {"op": "call", "function": function, "args": tree, "keep": keep,
-                   "grad": grad, "report_inputs": report_inputs}
+                   "grad": grad, "report_inputs": report_inputs, "on_cpu": on_cpu}
         start = time.monotonic()
         header, reply_buffers = self.exchange(request, buffers, start + timeout, callbacks or {})
         try:
