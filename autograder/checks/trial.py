@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 
 from ..sandbox.child import wire
 from ..sandbox.process import CallOutcome, StudentCrash, StudentError, StudentProcess
+from . import hypothesis_setup  # noqa: F401 - fixes hypothesis's inputs before any check runs
 from .compare import expect_match, render
 from .model import CheckFailure
 
@@ -31,7 +32,6 @@ class Trial:
         self.process = process
         self.function = function
         self._references = references
-        self.emulated = mode == "emulate"  # the child emulates the grading device
         self.device = "cuda" if mode == "cuda" else "cpu"  # where the references run
         self.deadline = deadline
         self.seed = seed
@@ -50,7 +50,7 @@ class Trial:
         if remaining <= 0:
             raise Abort(CheckFailure("the check ran out of time (its time limit was reached)"))
         limit = min(remaining, timeout or self.call_timeout)
-        self.last_call = self.describe_call(function, args, kwargs)
+        self.last_call = (function, args, kwargs)
         try:
             return self.process.call(function, args, kwargs, timeout=limit, **options)
         except StudentCrash as crash:
@@ -96,6 +96,17 @@ class Trial:
         raise CheckFailure(f"{self.function} must raise {exc_type}, but it returned normally",
                            counterexample=self.describe_call(self.function, args, kwargs),
                            received=render(value))
+
+    @property
+    def last_call(self) -> str:
+        """The latest call as text, written only when a message needs it (most checks pass)."""
+        if isinstance(self._last_call, tuple):
+            self._last_call = self.describe_call(*self._last_call)
+        return self._last_call
+
+    @last_call.setter
+    def last_call(self, call: str | tuple) -> None:
+        self._last_call = call
 
     @staticmethod
     def describe_call(function, args, kwargs) -> str:
