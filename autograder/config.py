@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from . import exercises
 
@@ -87,10 +87,30 @@ class GradingConfig(Strict):
     sandbox: SandboxConfig = SandboxConfig()
 
 
+class NbgraderConfig(Strict):
+    """Where the course runs on nbgrader (``course build``, ``release``, ``collect``...)."""
+
+    course_id: str = Field("dl-foundations", pattern=r"^[A-Za-z0-9_.-]+$")
+    directory: str = Field("nbgrader", description="the nbgrader course directory, relative "
+                                                   "to course.yml")
+    exchange: str = Field("/srv/nbgrader/exchange",
+                          description="nbgrader's exchange folder, shared with the students")
+    db_url: str | None = Field(None, description="the gradebook's database URL (default: "
+                                                 "gradebook.db in the course directory)")
+    workers: int | None = Field(None, ge=1, description="grading processes (default: one "
+                                                        "per core)")
+
+
 class CourseConfig(Strict):
     title: str
     grading: GradingConfig = GradingConfig()
+    nbgrader: NbgraderConfig = NbgraderConfig()
     assignments: list[AssignmentConfig] = Field(min_length=1)
+    _folder: Path = PrivateAttr(default_factory=Path.cwd)
+
+    def path(self, relative: str | Path) -> Path:
+        """A path of course.yml, resolved against the folder that holds it."""
+        return (self._folder / relative).resolve()
 
     @model_validator(mode="after")
     def unique_ids(self):
@@ -136,13 +156,15 @@ def load_course(path: Path | None = None) -> CourseConfig:
         raise CourseConfigError(f"{path}{line}: not valid YAML ({getattr(exc, 'problem', exc)})"
                                 ) from None
     try:
-        return CourseConfig.model_validate(data)
+        course = CourseConfig.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = err["loc"]
         line = line_of(node, loc)
         where = format_loc(loc) or "(top level)"
         raise CourseConfigError(f"{path}:{line}: {where}: {err['msg']}") from None
+    course._folder = path.resolve().parent
+    return course
 
 
 def format_loc(loc) -> str:

@@ -84,11 +84,20 @@ class Grader:
         result.seconds = time.monotonic() - started
         return result
 
+    def ungradable(self, assignment: AssignmentConfig, reason: str) -> GradeResult:
+        """The result of a submission that could not be read: every check failed, the
+        reason recorded, so it still appears in gradebooks and reports."""
+        result = GradeResult(assignment.id, 0.0, 0.0, errors=[reason], device="none")
+        run_exercises(None, None, assignment, self.course.grading, result, hidden=True,
+                      mode="cpu", deadline=float("inf"))
+        return result
+
 
 def run_exercises(process, report, assignment: AssignmentConfig, settings: GradingConfig,
                   result: GradeResult, *, hidden: bool, mode: str, deadline: float,
-                  progress: Callable | None = None) -> None:
-    """Run every check of every exercise against ``process`` and fill in ``result``."""
+                  progress: Callable | None = None, only: str | None = None) -> None:
+    """Run every check of every exercise against ``process`` and fill in ``result``
+    (``only``: just the check of that name)."""
     spec = exercises.spec(assignment.id)
     checks = exercises.public_checks(assignment.id).checks
     try:
@@ -107,7 +116,7 @@ def run_exercises(process, report, assignment: AssignmentConfig, settings: Gradi
         ex_result = ExerciseResult(exercise.function, 0.0, 0.0)
         timeouts = 0
         for check in family:
-            if check.hidden and not hidden:
+            if (check.hidden and not hidden) or only not in (None, check.name):
                 continue
             max_points = exercise.points * check.weight / total_weight
             seed = zlib.crc32(f"{settings.seed}:{assignment.id}:{check.id}".encode())

@@ -13,19 +13,16 @@ from pathlib import Path
 from .. import exercises
 from ..config import CourseConfigError, load_course
 from ..submission import SubmissionError
-from . import grading, lectures, server
+from . import grading, instructor, lectures, server
+from .errors import CommandError
 
-COMMAND_GROUPS = [grading, lectures, server]
+COMMAND_GROUPS = [grading, instructor, lectures, server]
 
 EPILOG = """examples:
   course list
   course check my-a1.ipynb
   course grade solution.py --assignment a2-optimization --json
 """
-
-
-class CommandError(Exception):
-    """A command could not run; its message is printed as one line and the exit code is 2."""
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -35,6 +35,19 @@ def register(subparsers) -> None:
                        help="print one JSON object with every check's result (a list of "
                             "them for several submissions)")
         p.set_defaults(handler=grade)
+    from .instructor import add_location_options
+
+    p.add_argument("--all", action="store_true",
+                   help="grade every collected nbgrader submission of the assignment ID "
+                        "(given instead of SUBMISSION) into nbgrader's gradebook")
+    p.add_argument("--student", action="append", metavar="STUDENT",
+                   help="with an assignment ID: (re)grade only this student (repeatable)")
+    p.add_argument("--exercise", action="append", metavar="FUNCTION",
+                   help="with --all or --student: regrade only this exercise, keeping the "
+                        "other scores (repeatable)")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="grading processes (default: nbgrader.workers, else one per core)")
+    add_location_options(p)
 
 
 def list_course(course, as_json: bool) -> int:
@@ -52,6 +65,10 @@ def list_course(course, as_json: bool) -> int:
 
 
 def grade(course, args) -> int:
+    if getattr(args, "all", False) or getattr(args, "student", None):
+        from .instructor import grade_collected
+
+        return grade_collected(course, args)
     from ..grading import Grader
     from ..report import render_summary, render_terminal
 
