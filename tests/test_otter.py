@@ -53,7 +53,7 @@ def test_master_notebook_has_a_question_per_exercise_and_a_test_per_check(course
 
 
 @pytest.mark.slow
-def test_students_get_no_reference_code_and_no_hidden_check(exported):
+def test_students_get_no_reference_code_and_no_hidden_check(course, exported):
     dist = exported.parent.parent
     student_files = [p for p in (dist / "student").rglob("*") if p.is_file()]
     assert [p.name for p in student_files] == [f"{ASSIGNMENT}.ipynb"]
@@ -62,20 +62,20 @@ def test_students_get_no_reference_code_and_no_hidden_check(exported):
     reference = inspect.getsource(exercises.references(ASSIGNMENT))
     secret = [line.strip() for line in reference.splitlines()
               if len(line.strip()) > 8 and line.strip() not in original]
-    assert "return np.where(z >= 0, 1 / (1 + e), e / (1 + e))" in secret
-    leaked = [line for line in secret if json.dumps(line)[1:-1] in text or line in text]
-    assert leaked == []
+    solved = "return np.where(z >= 0, 1 / (1 + e), e / (1 + e))"
+    assert solved in secret and solved in (dist / "autograder" / f"{ASSIGNMENT}.ipynb").read_text()
+    assert [line for line in secret if json.dumps(line)[1:-1] in text or line in text] == []
     assert "hidden=True" not in text and "hidden: true" not in text
-    hidden_names = {c.check for c in grade_cells(load_course(ROOT / "course.yml").assignment(
-        ASSIGNMENT)) if c.hidden}
-    public_names = {c.check for c in grade_cells(load_course(ROOT / "course.yml").assignment(
-        ASSIGNMENT)) if not c.hidden}
-    assert [n for n in hidden_names - public_names if n in text] == []
-    # the student notebook keeps the stubs and the public tests
+    checks = grade_cells(course.assignment(ASSIGNMENT))
+    only_hidden = {c.check for c in checks if c.hidden} - {c.check for c in checks
+                                                           if not c.hidden}
+    assert only_hidden and [name for name in only_hidden if name in text] == []
+    # what students do get: the stubs as the assignment has them, and the public tests
     nb = nbformat.reads(text, as_version=4)
     assert sum("# YOUR CODE HERE\n    raise NotImplementedError()" in c.source
                for c in nb.cells) == 2
     assert set(nb.metadata.otter.tests) == {"sigmoid", "sigmoid_derivative"}
+    assert all("hidden=True" not in test for test in nb.metadata.otter.tests.values())
 
 
 def submission(exported: Path, folder: Path, *, buggy_sigmoid: bool) -> Path:

@@ -7,9 +7,9 @@ prompt that gives students back the original stub), and each of its checks is on
 exception-based otter test that calls ``grade_check``: public checks as public tests, hidden
 checks as otter's hidden tests, with the points of the nbgrader grade cells.
 
-Otter runs the tests in the student's kernel, as nbgrader would: the machine that grades must
-have this package installed (with ``solutions/``, for the hidden checks), and on it the student's
-code can reach the references. For a sandboxed grade use ``course grade``.
+Otter runs the tests in the student's kernel: the machine that grades must have this package
+installed (with ``solutions/``, for the hidden checks), and there the student's code could reach
+the references. ``course grade`` keeps the two apart in its sandbox; otter cannot.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ REQUIREMENTS_NOTE = """\
 #   course-autograder @ git+https://example.org/your/course.git
 # Put that line here (uncommented) and export again; otter generate adds otter-grader itself.
 """
+
 
 def export_otter(course: CourseConfig, assignment: AssignmentConfig, out_dir: Path, *,
                  requirement: str | None = None, run_tests: bool = True) -> Path:
