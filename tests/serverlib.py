@@ -127,14 +127,14 @@ def upload(http: httpx.Client, path: Path, assignment: str | None = "a1-activati
 
 
 def wait_graded(http: httpx.Client, ids, timeout: float = 120) -> dict[str, dict]:
-    """Poll until every submission is done or failed; returns them by id."""
+    """Poll until every submission is done or failed; returns them (with their results)."""
     deadline = time.monotonic() + timeout
     pending = set(ids)
     seen = {}
     while pending and time.monotonic() < deadline:
         for submission in http.get("/api/submissions").json():
             if submission["id"] in pending and submission["status"] in ("done", "error"):
-                seen[submission["id"]] = submission
+                seen[submission["id"]] = http.get(f"/api/submissions/{submission['id']}").json()
                 pending.discard(submission["id"])
         if pending:
             time.sleep(0.3)

@@ -37,7 +37,8 @@ def register(subparsers) -> None:
                    help="address to listen on (default: 127.0.0.1; 0.0.0.0 for every one)")
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     p.add_argument("--workers", type=int, default=2, metavar="N",
-                   help="local worker processes grading the queue (default: 2)")
+                   help="local worker processes grading the queue (default: 2; 0 when only "
+                        "separate 'course worker --data DIR' processes grade)")
     p.add_argument("--queue", metavar="URL",
                    help="a Redis URL (redis://HOST:PORT/DB): grade on Celery workers started "
                         "with 'course worker --queue URL' instead of local workers")

@@ -35,16 +35,19 @@ PAGES = Path(__file__).parent / "pages"
 MULTIPART_OVERHEAD = 64 * 1024
 
 
-def submission_view(row: dict) -> dict:
-    """A submission as the API shows it; ``result`` is the JSON of ``course grade --json``."""
-    return {
+def submission_view(row: dict, *, with_result: bool = True) -> dict:
+    """A submission as the API shows it; ``result`` is the JSON of ``course grade --json``
+    (left out of lists, which show the score)."""
+    view = {
         "id": row["id"], "student": row["student"], "assignment": row["assignment"],
         "filename": row["filename"], "status": row["status"], "attempts": row["attempts"],
         "submitted_at": iso(row["created"]), "graded_at": iso(row["finished_at"]),
         "score": row["score"], "max_score": row["max_score"],
-        "result": json.loads(row["result_json"]) if row["result_json"] else None,
         "error": row["error"], "worker": row["worker"],
     }
+    if with_result:
+        view["result"] = json.loads(row["result_json"]) if row["result_json"] else None
+    return view
 
 
 def iso(timestamp: float | None) -> str | None:
@@ -173,7 +176,7 @@ def create_app(course: CourseConfig, settings: ServerSettings, *,
     @app.get("/api/submissions", tags=["submissions"])
     def list_submissions(who: Annotated[Principal, Depends(principal)]) -> list[dict]:
         rows = store.submissions(None if who.is_instructor else who.person)
-        return [submission_view(row) for row in rows]
+        return [submission_view(row, with_result=False) for row in rows]
 
     @app.get("/api/submissions/{submission_id}", tags=["submissions"])
     def get_submission(submission_id: str,
@@ -191,7 +194,7 @@ def create_app(course: CourseConfig, settings: ServerSettings, *,
         writer = csv.writer(out)
         writer.writerow(["student", "assignment", "submission", "filename", "submitted_at",
                          "status", "score", "max_score"])
-        for row in map(submission_view, store.submissions()):
+        for row in (submission_view(r, with_result=False) for r in store.submissions()):
             writer.writerow([row["student"], row["assignment"], row["id"], row["filename"],
                              row["submitted_at"], row["status"], row["score"],
                              row["max_score"]])
@@ -218,7 +221,7 @@ def create_app(course: CourseConfig, settings: ServerSettings, *,
         return page("login.html", error=None)
 
     @app.post("/login", include_in_schema=False)
-    def login(token: Annotated[str, Form()]):
+    def login(request: Request, token: Annotated[str, Form()]):
         who = page_principal(token.strip())
         if who is None:
             response = page("login.html", error="This token is not known to the server.")
@@ -226,7 +229,7 @@ def create_app(course: CourseConfig, settings: ServerSettings, *,
             return response
         response = RedirectResponse("/instructor" if who.is_instructor else "/student", 303)
         response.set_cookie(TOKEN_COOKIE, token.strip(), httponly=True, samesite="strict",
-                            max_age=180 * 24 * 3600)
+                            secure=request.url.scheme == "https", max_age=180 * 24 * 3600)
         return response
 
     @app.post("/logout", include_in_schema=False)
@@ -249,7 +252,7 @@ def create_app(course: CourseConfig, settings: ServerSettings, *,
             return RedirectResponse("/", 303)
         if not who.is_instructor:
             return RedirectResponse("/student", 303)
-        rows = [submission_view(row) for row in store.submissions()]
+        rows = [submission_view(row, with_result=False) for row in store.submissions()]
         return page("instructor.html", who=who, submissions=rows, now=time.time())
 
     return app

@@ -22,7 +22,7 @@ class RequestCounters:
 
 def render_metrics(store: Store, counters: RequestCounters, workers_alive: int | None) -> str:
     jobs = store.job_counts()
-    durations = store.grading_seconds()
+    buckets, count, total = store.grading_seconds(DURATION_BUCKETS)
     lines = [
         "# HELP grader_queue_depth Submissions waiting to be graded.",
         "# TYPE grader_queue_depth gauge",
@@ -37,12 +37,11 @@ def render_metrics(store: Store, counters: RequestCounters, workers_alive: int |
         "# HELP grader_grading_seconds Time to grade one submission.",
         "# TYPE grader_grading_seconds histogram",
     ]
-    for bound in DURATION_BUCKETS:
-        lines.append(f'grader_grading_seconds_bucket{{le="{bound}"}} '
-                     f"{sum(d <= bound for d in durations)}")
-    lines += [f'grader_grading_seconds_bucket{{le="+Inf"}} {len(durations)}',
-              f"grader_grading_seconds_sum {sum(durations):.6f}",
-              f"grader_grading_seconds_count {len(durations)}",
+    lines += [f'grader_grading_seconds_bucket{{le="{bound}"}} {n}'
+              for bound, n in zip(DURATION_BUCKETS, buckets, strict=True)]
+    lines += [f'grader_grading_seconds_bucket{{le="+Inf"}} {count}',
+              f"grader_grading_seconds_sum {total:.6f}",
+              f"grader_grading_seconds_count {count}",
               "# HELP grader_refused_requests_total Requests refused, by reason.",
               "# TYPE grader_refused_requests_total counter"]
     lines += [f'grader_refused_requests_total{{reason="{reason}"}} {n}'

@@ -202,5 +202,9 @@ class Store:
         counts.update({row["status"]: row["n"] for row in rows})
         return counts
 
-    def grading_seconds(self) -> list[float]:
-        return [row[0] for row in self.db.execute("SELECT grading_seconds FROM results")]
+    def grading_seconds(self, bounds) -> tuple[list[int], int, float]:
+        """Results at or under each bound, their count and their total seconds."""
+        buckets = "".join(f", SUM(grading_seconds <= {float(b)!r})" for b in bounds)
+        row = self.db.execute(f"SELECT COUNT(*), TOTAL(grading_seconds){buckets} "
+                              "FROM results").fetchone()
+        return [n or 0 for n in row[2:]], row[0], row[1]
