@@ -37,7 +37,7 @@ def feedback_page(submission: dict) -> str:
         body = f"<p>This submission is {submission['status']}; reload in a moment.</p>"
     return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
             f"<title>Feedback: {html.escape(title)}</title>"
-            "<link rel='stylesheet' href='/static/style.css'></head><body>"
+            "<link rel='stylesheet' href='/static/style.css'></head><body><main>"
             f"<h1>Feedback</h1><p><code>{html.escape(title)}</code>, submitted by "
             f"{html.escape(submission['student'])}</p>{body}"
-            "<p><a href='/student'>back</a></p></body></html>")
+            "<p><a href='/'>back</a></p></main></body></html>")
