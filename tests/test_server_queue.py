@@ -5,7 +5,9 @@ import sys
 import time
 
 import pytest
+from serverlib import free_port
 
+from autograder.server.celery_app import CeleryDispatcher
 from autograder.server.queue import JobQueue, Outcome, local_owner
 from autograder.server.store import IdempotencyConflict, Store
 
@@ -66,3 +68,15 @@ def test_idempotency_keys(tmp_path):
     with pytest.raises(IdempotencyConflict):
         store.add_submission("ann", "a1-activations", "a.py", b"x = 2\n", "k")
     assert store.job_counts()["queued"] == 2
+
+
+def test_a_job_that_cannot_reach_celery_goes_back_to_the_queue(tmp_path):
+    store = Store.in_directory(tmp_path)
+    sid, _ = store.add_submission("ann", "a1-activations", "a.py", b"x = 1\n")
+    dispatcher = CeleryDispatcher(f"redis://127.0.0.1:{free_port()}/0", store)
+    dispatcher.app.conf.broker_connection_max_retries = 0
+    dispatcher.app.conf.redis_socket_connect_timeout = 0.5
+    with pytest.raises(Exception, match="(?i)connect"):
+        dispatcher.send_new()
+    row = store.submission(sid)
+    assert (row["status"], row["attempts"]) == ("queued", 0)

@@ -121,10 +121,14 @@ class CeleryDispatcher:
     def send_new(self) -> int:
         sent = 0
         while (job := self.queue.claim()) is not None:
-            assignment, filename, content = self.store.content(job.submission_id)
-            if self.task_meta([job.submission_id])[0] is None:
-                self.app.send_task(TASK_NAME, task_id=job.submission_id, args=[
-                    assignment, filename, base64.b64encode(content).decode()])
+            try:
+                assignment, filename, content = self.store.content(job.submission_id)
+                if self.task_meta([job.submission_id])[0] is None:
+                    self.app.send_task(TASK_NAME, task_id=job.submission_id, args=[
+                        assignment, filename, base64.b64encode(content).decode()])
+            except Exception:
+                self.queue.release(job)  # not sent: back to the queue, not leased for ever
+                raise
             self.in_flight[job.submission_id] = job
             sent += 1
         return sent

@@ -124,6 +124,14 @@ class JobQueue:
                               "AND lease_owner = ?",
                               (time.time() + self.lease_seconds, self.owner)).rowcount
 
+    def release(self, job: Job) -> None:
+        """Put a claimed job back, unstarted: its claim does not count as an attempt."""
+        with self.store.transaction() as db:
+            db.execute("UPDATE jobs SET status = 'queued', attempts = attempts - 1, "
+                       "lease_owner = NULL, lease_expires = NULL "
+                       "WHERE submission_id = ? AND status = 'running' AND lease_owner = ?",
+                       (job.submission_id, self.owner))
+
     def complete(self, job: Job, outcome: Outcome) -> bool:
         """Commit the result and the job's end together; False if it already had a result."""
         result = outcome.result or {}
