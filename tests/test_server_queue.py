@@ -76,7 +76,7 @@ def test_a_job_that_cannot_reach_celery_goes_back_to_the_queue(tmp_path):
     dispatcher = CeleryDispatcher(f"redis://127.0.0.1:{free_port()}/0", store)
     dispatcher.app.conf.broker_connection_max_retries = 0
     dispatcher.app.conf.redis_socket_connect_timeout = 0.5
-    with pytest.raises(Exception, match="(?i)connect"):
+    with pytest.raises(Exception, match=r"(?i)connect"):
         dispatcher.send_new()
     row = store.submission(sid)
     assert (row["status"], row["attempts"]) == ("queued", 0)
