@@ -17,6 +17,7 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import urlopen
 
 import pytest
+from browser import CHROMIUM, launch
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
@@ -27,9 +28,6 @@ from autograder.lectures.build import check_sources
 
 from conftest import ROOT
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 MIN_FIGURES = 2  # every lecture draws at least this many figures
 MIN_SELF_CHECKS = 3
 
@@ -222,7 +220,7 @@ def test_the_served_site_renders_math_and_figures_in_chromium(served_site, site,
             route.abort()
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1200, "height": 900})
         page.route("**/*", only_localhost)
         for assignment_id in lecture_ids(course):

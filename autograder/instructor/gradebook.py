@@ -118,19 +118,20 @@ def write_autograded_notebook(nbcourse: NbgraderCourse, assignment_id: str, subm
     for cell in notebook.cells:
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         if grade_id in checks:
-            cell.outputs = [check_output(outcomes.get((checks[grade_id].function,
-                                                       checks[grade_id].check)))]
+            check = checks[grade_id]
+            cell.outputs = [check_output(check, outcomes.get((check.function, check.check)))]
     nbformat.write(notebook, target)
 
 
-def check_output(outcome: dict | None):
+def check_output(cell: GradeCell, outcome: dict | None):
     """A grade cell's output: what running the check in the kernel would have shown."""
+    name = f"{cell.function} / {cell.check}"
     if outcome is None:
-        return nbformat.v4.new_output("error", ename="NotGraded", evalue="not graded",
-                                      traceback=["this check was not graded"])
+        return nbformat.v4.new_output("error", ename="NotGraded", evalue=f"{name}: not graded",
+                                      traceback=[f"{name} was not graded"])
     if outcome["passed"]:
-        return nbformat.v4.new_output("stream", name="stdout",
-                                      text=f"PASS  {outcome['name']}\n")
-    return nbformat.v4.new_output("error", ename="AssertionError",
-                                  evalue=outcome["message"].splitlines()[0],
-                                  traceback=outcome["message"].splitlines())
+        return nbformat.v4.new_output("stream", name="stdout", text=f"PASS  {name}\n")
+    lines = outcome["message"].splitlines() or ["failed"]
+    what = next((line for line in lines if not line.startswith("Rule:")), lines[0])
+    return nbformat.v4.new_output("error", ename="AssertionError", evalue=f"{name}: {what}",
+                                  traceback=[f"FAIL  {name}", *lines])

@@ -76,8 +76,10 @@ def build_source_notebook(notebook: Path, assignment: AssignmentConfig):
     source.cells.append(nbformat.v4.new_markdown_cell(
         GRADED_CHECKS_INTRO, metadata={"nbgrader": nbgrader_metadata(
             "graded-checks-intro", locked=True)}))
+    # role "checks": the grader skips these cells when it runs a submission's code
     source.cells.append(nbformat.v4.new_code_cell(
         "from autograder.notebook import grade_check", metadata={
+            "course": {"role": "checks"},
             "nbgrader": nbgrader_metadata("graded-checks-import", locked=True)}))
     for cell in grade_cells(assignment):
         if cell.hidden:
@@ -86,6 +88,7 @@ def build_source_notebook(notebook: Path, assignment: AssignmentConfig):
         else:
             text = cell.call
         source.cells.append(nbformat.v4.new_code_cell(text, metadata={
+            "course": {"role": "checks"},
             "nbgrader": nbgrader_metadata(cell.grade_id, grade=True, locked=True,
                                           points=cell.points)}))
     return source
