@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 TORCH ?= torch==2.13.0
 PYTEST_WORKERS ?= 2
 
-.PHONY: install system-deps demo test test-fast lint clean serve wheelhouse docker-image docker-image-cuda lectures
+.PHONY: install system-deps demo test test-fast lint clean serve wheelhouse docker-image docker-image-cuda lectures bench
 
 install: $(STAMP)
 
@@ -88,7 +88,13 @@ docker-image-cuda:
 	$(MAKE) docker-image TORCH="$(TORCH_CUDA)" WHEELHOUSE=build/wheelhouse-cuda BASE_IMAGE=$(CUDA_BASE_IMAGE) IMAGE=$(CUDA_IMAGE)
 
 lint: install
-	$(VENV)/bin/ruff check autograder solutions tests
+	$(VENV)/bin/ruff check autograder solutions tests bench
+
+# Grading speed beside nbgrader and otter-grader, on submissions planted from the references:
+# bench/results/<date>.json, .md and plots. BENCH_SIZE=small for a run of a few minutes.
+BENCH_SIZE ?= full
+bench: install
+	$(PY) -m bench.run --size $(BENCH_SIZE)
 
 # The lecture notes as a static site in build/lectures/html (runs each lecture's code cells).
 lectures: install

@@ -1,0 +1,1 @@
+"""Grading-speed benchmarks: our grader beside nbgrader and otter-grader (``make bench``)."""

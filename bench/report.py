@@ -1,0 +1,174 @@
+"""The issue's targets checked against one run's numbers, and the run written out: JSON, a
+markdown table and two plots."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+A1 = "a1-activations"
+
+
+def ratio(a, b):
+    """a / b, or None where either is missing."""
+    return a / b if a is not None and b else None
+
+
+def targets(results: dict) -> list[dict]:
+    """Each target of the issue: what was measured, the ratio or value, and whether it holds
+    (None where a number is missing; the reason is in results["errors"])."""
+    ours_batch = results["throughput"].get("workers_1", {})
+    ours_per_sub = ratio(ours_batch.get("wall_s"), ours_batch.get("submissions"))
+    nb = results["nbgrader"].get("batch", {})
+    nb_per_sub = ratio(nb.get("wall_s"), len(nb.get("per_submission_s", {})) or None)
+    speed = ratio(nb_per_sub, ours_per_sub)
+    cases = results["hidden_cases"]
+    case_ratios = [ratio(ours["examples"], cases["nbgrader"].get(f))
+                   for f, ours in cases["ours"].items()]
+    case_ratio = min((r for r in case_ratios if r is not None), default=None)
+    cold = results["cold_grade"].get(A1, {}).get("median_s")
+    overheads = [p["overhead_s"] for p in results["overhead"].get(A1, {}).values()
+                 if p.get("overhead_s") is not None]
+    overhead = sorted(overheads)[len(overheads) // 2] if overheads else None
+    one, every = (results["throughput"].get(k, {}).get("per_second")
+                  for k in ("workers_1", "workers_all"))
+    scaling = ratio(every, one)
+    return [
+        {"target": "a1 batch: >= 10x faster per submission than nbgrader's batch autograde",
+         "measured": f"nbgrader {_s(nb_per_sub)} / ours {_s(ours_per_sub)} per submission "
+                     "(wall / submissions, one process each)",
+         "ratio": speed, "holds": None if speed is None else speed >= 10},
+        {"target": "a1 batch: >= 10x more hidden cases than nbgrader",
+         "measured": "our hidden property examples per function / nbgrader hidden test cells "
+                     "per function (lowest function); each nbgrader cell runs one of our "
+                     "checks, with the same examples, in its kernel",
+         "ratio": case_ratio, "holds": None if case_ratio is None else case_ratio >= 10},
+        {"target": "cold `course grade` of one a1 submission: < 1 s",
+         "measured": f"median {_s(cold)}", "ratio": ratio(cold, 1.0),
+         "holds": None if cold is None else cold < 1.0},
+        {"target": "sandbox overhead per submission, warm: < 100 ms",
+         "measured": f"median over a1's correct submissions: {_ms(overhead)}",
+         "ratio": ratio(overhead, 0.1), "holds": None if overhead is None else overhead < 0.1},
+        {"target": f"throughput with all cores ({results['machine']['cpus']}): >= 1.8x one "
+                   "worker",
+         "measured": f"{_rate(every)} vs {_rate(one)}", "ratio": scaling,
+         "holds": None if scaling is None else scaling >= 1.8},
+    ]
+
+
+def _s(value):
+    return "n/a" if value is None else f"{value:.3f} s"
+
+
+def _ms(value):
+    return "n/a" if value is None else f"{value * 1000:.0f} ms"
+
+
+def _rate(value):
+    return "n/a" if value is None else f"{value:.2f}/s"
+
+
+def _holds(value):
+    return {True: "yes", False: "**no**", None: "not measured"}[value]
+
+
+def markdown(results: dict) -> str:
+    machine = results["machine"]
+    lines = [f"# Benchmark {results['date']} ({results['size']})", "",
+             f"{machine['cpus']} cores, load average before the run {machine['load_before']}, "
+             f"Python {machine['python']}, torch {machine['torch']}, CUDA available: "
+             f"{machine['cuda_available']} ({machine['cuda_device'] or 'no GPU'}); "
+             f"the run took {results['run_s']:.0f} s.", "",
+             "| target | measured | ratio | holds |", "| --- | --- | --- | --- |"]
+    for t in results["targets"]:
+        lines.append(f"| {t['target']} | {t['measured']} | {_fmt(t['ratio'])} | "
+                     f"{_holds(t['holds'])} |")
+    lines += ["", "| assignment | submissions | cold `course grade` (median) | warm latency, "
+              "1 worker (median / p95) | warm latency, all workers (median / p95) | device |",
+              "| --- | --- | --- | --- | --- | --- |"]
+    for aid, subs in results["submissions"].items():
+        cold = results["cold_grade"].get(aid, {})
+        one = results["latency"]["workers_1"].get(aid, {}).get("summary", {})
+        every = results["latency"]["workers_all"].get(aid, {}).get("summary", {})
+        lines.append(f"| {aid} | {len(subs)} | {_s(cold.get('median_s'))} | "
+                     f"{_s(one.get('median'))} / {_s(one.get('p95'))} | "
+                     f"{_s(every.get('median'))} / {_s(every.get('p95'))} | "
+                     f"{cold.get('device', 'n/a')} |")
+    lines += ["", "| a1-activations, per submission | seconds (median) | ratio to ours |",
+              "| --- | --- | --- |"]
+    ours = results["latency"]["workers_1"].get(A1, {}).get("summary", {}).get("median")
+    for label, value in (("ours, warm, 1 worker", ours),
+                         ("nbgrader autograde, batch", results["nbgrader"].get(
+                             "batch_summary", {}).get("median")),
+                         ("nbgrader autograde, one run per student", results["nbgrader"].get(
+                             "per_student_summary", {}).get("median")),
+                         ("otter run", results["otter"].get("summary", {}).get("median"))):
+        lines.append(f"| {label} | {_s(value)} | {_fmt(ratio(value, ours))} |")
+    memory = results["memory"]
+    lines += ["", f"Peak memory (VmHWM): grading process {_mb(memory.get('grader_mb'))}, fork "
+              f"server {_mb(memory.get('fork_server_mb'))}, student worker "
+              f"{_mb(memory.get('worker_mb'))}; a cold `course grade` process with its "
+              f"children {_mb(memory.get('cold_process_mb'))}.", ""]
+    lines += ["Hidden cases per a1 function: " + "; ".join(
+        f"{f}: ours {c['checks']} checks, {c['examples']} examples, {c['calls']} calls; "
+        f"nbgrader {results['hidden_cases']['nbgrader'].get(f, 'n/a')} cells; otter "
+        f"{results['hidden_cases']['otter'].get(f, 'n/a')} cases"
+        for f, c in results["hidden_cases"]["ours"].items()), ""]
+    if results["errors"]:
+        lines += ["Not measured:", *(f"- {e}" for e in results["errors"]), ""]
+    return "\n".join(lines)
+
+
+def _fmt(value):
+    return "n/a" if value is None else f"{value:.2f}"
+
+
+def _mb(value):
+    return "n/a" if value is None else f"{value:.0f} MB"
+
+
+def plots(results: dict, latency_png: Path, throughput_png: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    series = {"ours (warm, 1 worker)": [r["seconds"] for r in results["latency"]["workers_1"]
+                                        .get(A1, {}).get("runs", []) if not r["first_in_process"]],
+              "nbgrader autograde (batch)": list(results["nbgrader"].get("batch", {})
+                                                 .get("per_submission_s", {}).values()),
+              "otter run": [r["seconds"] for r in results["otter"].get("runs", {}).values()]}
+    series = {k: v for k, v in series.items() if v}
+    ax.boxplot(list(series.values()), tick_labels=list(series), showfliers=True)
+    ax.set_yscale("log")
+    ax.set_ylabel("seconds per submission (log)")
+    ax.set_title(f"a1-activations: the same submissions, per tool ({results['date']})")
+    fig.tight_layout()
+    fig.savefig(latency_png, dpi=110)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    bars = {f"ours, {v['workers']} worker(s)": v["per_second"]
+            for v in results["throughput"].values() if "per_second" in v}
+    nb = results["nbgrader"].get("batch", {})
+    if nb.get("per_submission_s"):
+        bars["nbgrader autograde"] = len(nb["per_submission_s"]) / nb["wall_s"]
+    ax.bar(list(bars), list(bars.values()), color="#4878a8")
+    ax.set_ylabel("a1 submissions per second")
+    ax.set_title(f"batch throughput, {results['machine']['cpus']} cores")
+    fig.tight_layout()
+    fig.savefig(throughput_png, dpi=110)
+    plt.close(fig)
+
+
+def write(results: dict, folder: Path, stem: str) -> dict[str, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {"json": folder / f"{stem}.json", "markdown": folder / f"{stem}.md",
+             "latency": folder / f"{stem}-latency.png",
+             "throughput": folder / f"{stem}-throughput.png"}
+    results["targets"] = targets(results)
+    paths["json"].write_text(json.dumps(results, indent=1, default=str))
+    paths["markdown"].write_text(markdown(results))
+    plots(results, paths["latency"], paths["throughput"])
+    return paths

@@ -1,0 +1,239 @@
+"""``make bench``: generate the submissions, measure every tool on them in one run on this
+machine, and write ``bench/results/<date>.json``, ``.md`` and plots.
+
+    python -m bench.run [--size small|full] [--out bench/results] [--work DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from datetime import UTC, datetime
+from pathlib import Path
+
+from autograder.config import load_course
+
+from . import nbgrader_side, otter_side, ours, overhead, report
+from .notebooks import write_filled
+from .stats import summary
+from .submissions import ROOT, submission_set, write_python
+
+A1 = report.A1
+
+
+# per assignment: correct, hand-written and planted submissions; then how much of each
+# measurement (cold runs, throughput copies of the a1 set, overhead submissions and repeats,
+# otter and one-per-student nbgrader runs), and the steps left out ("smoke": the test's)
+SIZES = {
+    "smoke": {"assignments": [A1], "correct": 1, "bugs": 0, "mutated": 1, "cold_runs": 1,
+              "copies": 1, "overhead_subs": 1, "overhead_repeats": 1, "otter": 0,
+              "nbgrader_single": 0, "skip": {"batch throughput (grade_all)",
+                                             "course grade --all", "sandbox overhead",
+                                             "nbgrader autograde", "otter run"}},
+    "small": {"correct": 2, "bugs": 1, "mutated": 2, "cold_runs": 3, "copies": 2,
+              "overhead_subs": 1, "overhead_repeats": 2, "otter": 2, "nbgrader_single": 1},
+    "full": {"correct": 3, "bugs": 3, "mutated": 6, "cold_runs": 5, "copies": 3,
+             "overhead_subs": 2, "overhead_repeats": 3, "otter": 5, "nbgrader_single": 2},
+}
+
+
+def machine() -> dict:
+    import torch
+
+    cuda = torch.cuda.is_available()
+    return {"cpus": os.cpu_count(), "platform": platform.platform(),
+            "python": platform.python_version(), "torch": torch.__version__,
+            "cuda_available": cuda, "cuda_device": torch.cuda.get_device_name(0) if cuda else None,
+            "load_before": [round(x, 2) for x in os.getloadavg()]}
+
+
+class Run:
+    """One benchmark run: its settings, its folders, and the results as they come."""
+
+    def __init__(self, size: str, work: Path, seed: int):
+        self.size, self.config, self.work, self.seed = size, SIZES[size], work, seed
+        self.course = load_course(ROOT / "course.yml")
+        self.errors: list[str] = []
+        self.results: dict = {
+            "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "size": size,
+            "seed": seed, "machine": machine(), "errors": self.errors, "submissions": {},
+            "cold_grade": {}, "latency": {"workers_1": {}, "workers_all": {}},
+            "throughput": {}, "overhead": {}, "memory": {},
+            "hidden_cases": {"ours": {}, "nbgrader": {}, "otter": {}},
+            "nbgrader": {}, "otter": {}, "skipped": sorted(self.config.get("skip", ())),
+            "steps_s": {}}
+
+    def attempt(self, what: str, step) -> None:
+        """Run a step; a failure is recorded with its reason instead of a number."""
+        if what in self.config.get("skip", ()):
+            return
+        print(f"bench: {what}", file=sys.stderr, flush=True)
+        started = time.perf_counter()
+        try:
+            step()
+        except Exception as exc:
+            self.errors.append(f"{what}: {type(exc).__name__}: {str(exc)[-800:]}")
+            traceback.print_exc()
+        self.results["steps_s"][what] = time.perf_counter() - started
+
+    # ------------------------------------------------------------------ submissions
+    def prepare(self) -> None:
+        c = self.config
+        ids = c.get("assignments") or [a.id for a in self.course.assignments]
+        self.subs = {aid: submission_set(aid, correct=c["correct"], bugs=c["bugs"],
+                                         mutated=c["mutated"], seed=self.seed) for aid in ids}
+        self.py = {aid: write_python(subs, self.work / "py" / aid)
+                   for aid, subs in self.subs.items()}
+        self.results["submissions"] = {aid: [{"name": s.name, "kind": s.kind,
+                                              "origin": s.origin} for s in subs]
+                                       for aid, subs in self.subs.items()}
+        self.nbcourse = nbgrader_side.course_folder(self.course, self.work / "nbgrader")
+        released = nbgrader_side.release(self.nbcourse, self.course, A1)
+        self.notebooks = {A1: nbgrader_side.place(self.nbcourse, released, self.subs[A1])}
+        for aid, subs in self.subs.items():
+            if aid != A1:
+                notebook = self.course.path(self.course.assignment(aid).notebook)
+                self.notebooks[aid] = {s.name: write_filled(
+                    notebook, s.source, self.work / "notebooks" / aid / f"{s.name}.ipynb")
+                    for s in subs}
+
+    # ------------------------------------------------------------------ ours
+    def cold(self) -> None:
+        for aid, paths in self.py.items():
+            measured = ours.cold_grade(paths["reference"], aid, self.config["cold_runs"],
+                                       self.work)
+            measured["median_s"] = summary(measured["runs_s"])["median"]
+            self.results["cold_grade"][aid] = measured
+        self.results["memory"]["cold_process_mb"] = max(
+            m["peak_rss_mb"] for m in self.results["cold_grade"].values())
+
+    def latency(self) -> None:
+        items = [(name, path, aid) for aid, paths in self.notebooks.items()
+                 for name, path in paths.items()]
+        for key, workers in (("workers_1", 1), ("workers_all", os.cpu_count() or 1)):
+            runs = ours.latencies(self.course, items, workers)
+            for aid in self.notebooks:
+                mine = [r for r in runs if r["assignment"] == aid]
+                self.results["latency"][key][aid] = {
+                    "workers": workers, "runs": mine,
+                    "summary": summary([r["seconds"] for r in mine if not r["first_in_process"]]),
+                    "first_in_process": summary([r["seconds"] for r in mine
+                                                 if r["first_in_process"]])}
+        runs = [r for v in self.results["latency"]["workers_1"].values() for r in v["runs"]]
+        reference = next(r for r in runs if r["assignment"] == A1 and r["name"] == "reference")
+        self.results["hidden_cases"]["ours"] = reference["hidden"]
+        memory = self.results["memory"]
+        for key in ("grader_hwm_mb", "fork_server_hwm_mb", "worker_hwm_mb"):
+            values = [r[key] for r in runs if r[key] is not None]
+            memory[key.replace("_hwm", "")] = max(values, default=None)
+
+    def throughput(self) -> None:
+        paths = {f"{name}-{copy}": path for copy in range(self.config["copies"])
+                 for name, path in self.notebooks[A1].items()}
+        for key, workers in (("workers_1", 1), ("workers_all", os.cpu_count() or 1)):
+            self.results["throughput"][key] = ours.batch_throughput(self.course, A1, paths,
+                                                                    workers)
+
+    def course_grade_all(self) -> None:
+        folder = nbgrader_side.copy_folder(self.nbcourse, self.work / "nbgrader-ours")
+        self.results["throughput"]["course_grade_all"] = ours.grade_all_command(
+            folder.root, A1, folder.exchange)
+
+    def sandbox_overhead(self) -> None:
+        for aid, subs in self.subs.items():
+            correct = [s for s in subs if s.kind == "correct"][:self.config["overhead_subs"]]
+            self.results["overhead"][aid] = {
+                s.name: overhead.overhead(self.course, self.py[aid][s.name], aid,
+                                          self.config["overhead_repeats"]) for s in correct}
+
+    # ------------------------------------------------------------------ nbgrader, otter
+    def nbgrader(self) -> None:
+        out = self.results["nbgrader"]
+        out["batch"] = nbgrader_side.autograde(self.nbcourse, A1)
+        out["batch_summary"] = summary(list(out["batch"]["per_submission_s"].values()))
+        outcomes = {s.name: nbgrader_side.outcomes(self.nbcourse, A1, s.name)
+                    for s in self.subs[A1]}
+        out["scores"] = {name: o["score"] for name, o in outcomes.items()}
+        self.results["hidden_cases"]["nbgrader"] = outcomes["reference"]["hidden_cells_run"]
+        singles = [s.name for s in self.subs[A1]][:self.config["nbgrader_single"]]
+        out["per_student"] = {name: nbgrader_side.autograde(self.nbcourse, A1, [name])["wall_s"]
+                              for name in singles}
+        out["per_student_summary"] = summary(list(out["per_student"].values()))
+
+    def otter(self) -> None:
+        out = self.results["otter"]
+        started = time.perf_counter()
+        autograder_zip, student = otter_side.export(self.course, A1, self.work / "otter")
+        out["export_s"] = time.perf_counter() - started
+        self.results["hidden_cases"]["otter"] = otter_side.hidden_cases(autograder_zip)
+        step = max(1, len(self.subs[A1]) // max(1, self.config["otter"]))
+        chosen = self.subs[A1][::step][:self.config["otter"]]  # spread over the kinds
+        out["runs"] = {s.name: otter_side.run(autograder_zip, student, s, self.work / "otter-runs")
+                       for s in chosen}
+        failed = {n: r["error"] for n, r in out["runs"].items() if "error" in r}
+        if failed:
+            self.errors.append(f"otter run failed on {sorted(failed)}: "
+                               f"{next(iter(failed.values()))[-500:]}")
+        out["summary"] = summary([r["seconds"] for r in out["runs"].values()
+                                  if "error" not in r])
+
+    def per_submission(self) -> None:
+        """Each a1 submission's time with every tool, and the ratio of theirs to ours."""
+        ours_runs = {r["name"]: r for r in self.results["latency"]["workers_1"].get(
+            A1, {}).get("runs", [])}
+        nb = self.results["nbgrader"].get("batch", {}).get("per_submission_s", {})
+        ot = self.results["otter"].get("runs", {})
+        table = {}
+        for name, run in ours_runs.items():
+            row = {"ours_s": run["seconds"], "ours_score": run["score"],
+                   "nbgrader_s": nb.get(name), "otter_s": ot.get(name, {}).get("seconds"),
+                   "nbgrader_score": self.results["nbgrader"].get("scores", {}).get(name),
+                   "otter_score": ot.get(name, {}).get("score")}
+            row["nbgrader_ratio"] = report.ratio(row["nbgrader_s"], run["seconds"])
+            row["otter_ratio"] = report.ratio(row["otter_s"], run["seconds"])
+            table[name] = row
+        self.results["per_submission_a1"] = table
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--size", choices=sorted(SIZES), default=os.environ.get(
+        "BENCH_SIZE") or "full")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument("--work", type=Path, help="where the submissions and course folders "
+                        "go (default: a temporary folder, removed afterwards)")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    work = args.work or Path(tempfile.mkdtemp(prefix="bench-"))
+    started = time.perf_counter()
+    run = Run(args.size, work.resolve(), args.seed)
+    try:
+        run.attempt("generating the submissions and course folders", run.prepare)
+        if not hasattr(run, "notebooks"):
+            raise SystemExit("bench: the submissions could not be prepared: " + run.errors[-1])
+        for what, step in (("cold course grade", run.cold), ("warm latency", run.latency),
+                           ("batch throughput (grade_all)", run.throughput),
+                           ("course grade --all", run.course_grade_all),
+                           ("sandbox overhead", run.sandbox_overhead),
+                           ("nbgrader autograde", run.nbgrader), ("otter run", run.otter),
+                           ("per-submission ratios", run.per_submission)):
+            run.attempt(what, step)
+    finally:
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+    run.results["run_s"] = time.perf_counter() - started
+    stem = datetime.now(UTC).strftime("%Y-%m-%dT%H%M")
+    paths = report.write(run.results, args.out, stem)
+    print(paths["markdown"].read_text())
+    print("\n".join(f"wrote {p}" for p in paths.values()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
