@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from statistics import median
 
 A1 = "a1-activations"
 
@@ -74,49 +75,120 @@ def _holds(value):
 
 def markdown(results: dict) -> str:
     machine = results["machine"]
+    gpu = (f"CUDA device: {machine['cuda_device']}" if machine["cuda_available"] else
+           "no CUDA device (`torch.cuda.is_available()` is False): the torch assignments ran "
+           "on the emulated grading device, the code path of a GPU grader; no GPU numbers")
     lines = [f"# Benchmark {results['date']} ({results['size']})", "",
              f"{machine['cpus']} cores, load average before the run {machine['load_before']}, "
-             f"Python {machine['python']}, torch {machine['torch']}, CUDA available: "
-             f"{machine['cuda_available']} ({machine['cuda_device'] or 'no GPU'}); "
-             f"the run took {results['run_s']:.0f} s.", "",
-             "| target | measured | ratio | holds |", "| --- | --- | --- | --- |"]
+             f"Python {machine['python']}, torch {machine['torch']}; {gpu}. The run took "
+             f"{results['run_s']:.0f} s.", ""]
+    for section in (_targets_table, _assignments_table, _throughput_table, _tools_table,
+                    _submissions_table, _overhead_table, _notes):
+        lines += [*section(results), ""]
+    return "\n".join(lines)
+
+
+def _targets_table(results: dict) -> list[str]:
+    lines = ["| target | measured | ratio | holds |", "| --- | --- | --- | --- |"]
     for t in results["targets"]:
         lines.append(f"| {t['target']} | {t['measured']} | {_fmt(t['ratio'])} | "
                      f"{_holds(t['holds'])} |")
-    lines += ["", "| assignment | submissions | cold `course grade` (median) | warm latency, "
-              "1 worker (median / p95) | warm latency, all workers (median / p95) | device |",
-              "| --- | --- | --- | --- | --- | --- |"]
+    return lines
+
+
+def _assignments_table(results: dict) -> list[str]:
+    lines = ["| assignment | submissions | cold `course grade` (median) | warm latency, 1 worker "
+             "(median / p95) | warm latency, all workers (median / p95) | device |",
+             "| --- | --- | --- | --- | --- | --- |"]
     for aid, subs in results["submissions"].items():
         cold = results["cold_grade"].get(aid, {})
-        one = results["latency"]["workers_1"].get(aid, {}).get("summary", {})
-        every = results["latency"]["workers_all"].get(aid, {}).get("summary", {})
+        one, every = (results["latency"][k].get(aid, {}) for k in ("workers_1", "workers_all"))
+        devices = sorted({r["device"] for r in one.get("runs", [])}) or ["n/a"]
         lines.append(f"| {aid} | {len(subs)} | {_s(cold.get('median_s'))} | "
-                     f"{_s(one.get('median'))} / {_s(one.get('p95'))} | "
-                     f"{_s(every.get('median'))} / {_s(every.get('p95'))} | "
-                     f"{cold.get('device', 'n/a')} |")
-    lines += ["", "| a1-activations, per submission | seconds (median) | ratio to ours |",
-              "| --- | --- | --- |"]
+                     f"{_pair(one.get('summary', {}))} | {_pair(every.get('summary', {}))} | "
+                     f"{', '.join(devices)} |")
+    return lines
+
+
+def _pair(stats: dict) -> str:
+    return f"{_s(stats.get('median'))} / {_s(stats.get('p95'))}"
+
+
+def _throughput_table(results: dict) -> list[str]:
+    lines = ["| a1 batch | submissions | wall | per second | steady per second |",
+             "| --- | --- | --- | --- | --- |"]
+    for key, label in (("workers_1", "`grade_all`, 1 worker"),
+                       ("workers_all", "`grade_all`, one worker per core"),
+                       ("course_grade_all", "`course grade ID --all` (gradebook included)")):
+        row = results["throughput"].get(key)
+        if row:
+            per_second = ratio(row["submissions"], row["wall_s"])
+            lines.append(f"| {label} | {row['submissions']} | {_s(row['wall_s'])} | "
+                         f"{_rate(per_second)} | {_rate(row.get('steady_per_second'))} |")
+    return lines
+
+
+def _tools_table(results: dict) -> list[str]:
+    lines = ["| a1-activations, per submission | seconds (median) | ratio to ours |",
+             "| --- | --- | --- |"]
     ours = results["latency"]["workers_1"].get(A1, {}).get("summary", {}).get("median")
-    for label, value in (("ours, warm, 1 worker", ours),
-                         ("nbgrader autograde, batch", results["nbgrader"].get(
-                             "batch_summary", {}).get("median")),
-                         ("nbgrader autograde, one run per student", results["nbgrader"].get(
-                             "per_student_summary", {}).get("median")),
-                         ("otter run", results["otter"].get("summary", {}).get("median"))):
+    nbgrader, otter = results["nbgrader"], results["otter"]
+    for label, value in (
+            ("ours, warm, 1 worker", ours),
+            ("nbgrader autograde, batch", nbgrader.get("batch_summary", {}).get("median")),
+            ("nbgrader autograde, one run per student",
+             nbgrader.get("per_student_summary", {}).get("median")),
+            ("otter run", otter.get("summary", {}).get("median"))):
         lines.append(f"| {label} | {_s(value)} | {_fmt(ratio(value, ours))} |")
-    memory = results["memory"]
-    lines += ["", f"Peak memory (VmHWM): grading process {_mb(memory.get('grader_mb'))}, fork "
-              f"server {_mb(memory.get('fork_server_mb'))}, student worker "
-              f"{_mb(memory.get('worker_mb'))}; a cold `course grade` process with its "
-              f"children {_mb(memory.get('cold_process_mb'))}.", ""]
-    lines += ["Hidden cases per a1 function: " + "; ".join(
-        f"{f}: ours {c['checks']} checks, {c['examples']} examples, {c['calls']} calls; "
-        f"nbgrader {results['hidden_cases']['nbgrader'].get(f, 'n/a')} cells; otter "
-        f"{results['hidden_cases']['otter'].get(f, 'n/a')} cases"
-        for f, c in results["hidden_cases"]["ours"].items()), ""]
+    return lines
+
+
+def _submissions_table(results: dict) -> list[str]:
+    lines = ["| a1 submission | kind | ours (s) | nbgrader (s) | ratio | otter (s) | ratio | "
+             "score: ours / nbgrader / otter |", "| --- | --- | --- | --- | --- | --- | --- | "
+             "--- |"]
+    kinds = {s["name"]: s["kind"] for s in results["submissions"].get(A1, [])}
+    for name, row in results.get("per_submission_a1", {}).items():
+        scores = " / ".join("n/a" if v is None else f"{v:g}" for v in (
+            row["ours_score"], row["nbgrader_score"], row["otter_score"]))
+        lines.append(f"| {name} | {kinds.get(name)} | {_num(row['ours_s'])} | "
+                     f"{_num(row['nbgrader_s'])} | {_fmt(row['nbgrader_ratio'])} | "
+                     f"{_num(row['otter_s'])} | {_fmt(row['otter_ratio'])} | {scores} |")
+    return lines
+
+
+def _overhead_table(results: dict) -> list[str]:
+    lines = ["| sandbox overhead | submission | sandboxed (median) | in-process (median) | "
+             "overhead |", "| --- | --- | --- | --- | --- |"]
+    for aid, pairs in results["overhead"].items():
+        for name, p in pairs.items():
+            extra = _ms(p["overhead_s"]) if p["same_score"] else \
+                "not compared: the scores differ in-process"
+            lines.append(f"| {aid} | {name} | {_num(median(p['sandboxed_s']))} s | "
+                         f"{_num(median(p['in_process_s']))} s | {extra} |")
+    return lines
+
+
+def _notes(results: dict) -> list[str]:
+    memory, cases = results["memory"], results["hidden_cases"]
+    lines = [f"Peak memory (VmHWM): grading process {_mb(memory.get('grader_mb'))}, fork "
+             f"server {_mb(memory.get('fork_server_mb'))}, student worker "
+             f"{_mb(memory.get('worker_mb'))}; a cold `course grade` process and its "
+             f"children {_mb(memory.get('cold_process_mb'))}.", "",
+             "Hidden cases per a1 function (the reference submission): " + "; ".join(
+                 f"{f}: ours {c['checks']} checks, {c['examples']} property examples, "
+                 f"{c['calls']} calls; nbgrader {cases['nbgrader'].get(f, 'n/a')} hidden "
+                 f"test cells; otter {cases['otter'].get(f, 'n/a')} hidden test cases"
+                 for f, c in cases["ours"].items()) + "."]
+    if results["skipped"]:
+        lines += ["", "Left out at this size: " + ", ".join(results["skipped"]) + "."]
     if results["errors"]:
-        lines += ["Not measured:", *(f"- {e}" for e in results["errors"]), ""]
-    return "\n".join(lines)
+        lines += ["", "Not measured:", *(f"- {e}" for e in results["errors"])]
+    return lines
+
+
+def _num(value):
+    return "n/a" if value is None else f"{value:.3f}"
 
 
 def _fmt(value):

@@ -27,19 +27,23 @@ from .submissions import ROOT, submission_set, write_python
 A1 = report.A1
 
 
-# per assignment: correct, hand-written and planted submissions; then how much of each
-# measurement (cold runs, throughput copies of the a1 set, overhead submissions and repeats,
-# otter and one-per-student nbgrader runs), and the steps left out ("smoke": the test's)
+# Submissions (correct, hand-written mistakes, planted mutants) for a1 and for each other
+# assignment (a1 is the one compared with nbgrader and otter; the torch assignments take
+# several seconds each); cold runs; copies of the a1 set in a throughput batch; overhead
+# (submissions, repeats) for a1 and the others; otter runs and one-per-student nbgrader runs;
+# and the steps left out ("smoke" is the test's).
 SIZES = {
-    "smoke": {"assignments": [A1], "correct": 1, "bugs": 0, "mutated": 1, "cold_runs": 1,
-              "copies": 1, "overhead_subs": 1, "overhead_repeats": 1, "otter": 0,
+    "smoke": {"a1_set": (1, 0, 1), "other_set": None, "cold_runs": 1, "copies": 1,
+              "overhead_a1": (1, 1), "overhead_other": (0, 0), "otter": 0,
               "nbgrader_single": 0, "skip": {"batch throughput (grade_all)",
                                              "course grade --all", "sandbox overhead",
                                              "nbgrader autograde", "otter run"}},
-    "small": {"correct": 2, "bugs": 1, "mutated": 2, "cold_runs": 3, "copies": 2,
-              "overhead_subs": 1, "overhead_repeats": 2, "otter": 2, "nbgrader_single": 1},
-    "full": {"correct": 3, "bugs": 3, "mutated": 6, "cold_runs": 5, "copies": 3,
-             "overhead_subs": 2, "overhead_repeats": 3, "otter": 5, "nbgrader_single": 2},
+    "small": {"a1_set": (2, 1, 3), "other_set": (1, 0, 1), "cold_runs": 2, "copies": 2,
+              "overhead_a1": (1, 2), "overhead_other": (0, 0), "otter": 2,
+              "nbgrader_single": 1},
+    "full": {"a1_set": (4, 4, 8), "other_set": (2, 1, 3), "cold_runs": 3, "copies": 2,
+             "overhead_a1": (3, 3), "overhead_other": (1, 2), "otter": 5,
+             "nbgrader_single": 2},
 }
 
 
@@ -84,10 +88,10 @@ class Run:
 
     # ------------------------------------------------------------------ submissions
     def prepare(self) -> None:
-        c = self.config
-        ids = c.get("assignments") or [a.id for a in self.course.assignments]
-        self.subs = {aid: submission_set(aid, correct=c["correct"], bugs=c["bugs"],
-                                         mutated=c["mutated"], seed=self.seed) for aid in ids}
+        sets = {a.id: self.config["a1_set"] if a.id == A1 else self.config["other_set"]
+                for a in self.course.assignments}
+        self.subs = {aid: submission_set(aid, correct=n[0], bugs=n[1], mutated=n[2],
+                                         seed=self.seed) for aid, n in sets.items() if n}
         self.py = {aid: write_python(subs, self.work / "py" / aid)
                    for aid, subs in self.subs.items()}
         self.results["submissions"] = {aid: [{"name": s.name, "kind": s.kind,
@@ -147,10 +151,11 @@ class Run:
 
     def sandbox_overhead(self) -> None:
         for aid, subs in self.subs.items():
-            correct = [s for s in subs if s.kind == "correct"][:self.config["overhead_subs"]]
+            count, repeats = self.config["overhead_a1" if aid == A1 else "overhead_other"]
+            correct = [s for s in subs if s.kind == "correct"][:count]
             self.results["overhead"][aid] = {
-                s.name: overhead.overhead(self.course, self.py[aid][s.name], aid,
-                                          self.config["overhead_repeats"]) for s in correct}
+                s.name: overhead.overhead(self.course, self.py[aid][s.name], aid, repeats)
+                for s in correct}
 
     # ------------------------------------------------------------------ nbgrader, otter
     def nbgrader(self) -> None:
