@@ -2,8 +2,9 @@
 one and with several grading processes, and the batch throughput of ``grade_all``.
 
 Latency is timed inside each grading process around ``Grader.grade_file`` (the work one
-submission costs a warm grader); throughput is the wall time of the real batch path,
-``autograder.instructor.batch.grade_all``, pool start included.
+submission costs a warm grader: its fork servers started, its checks loaded); throughput is
+the wall time of the real batch path, ``autograder.instructor.batch.grade_all``, pool start
+included.
 """
 
 from __future__ import annotations
@@ -67,35 +68,40 @@ _grader: Grader | None = None
 _probes: probes_module.Probes | None = None
 
 
-def _start_worker(course: CourseConfig) -> None:
+def _start_worker(course: CourseConfig, warmups: list[tuple[Path, str]]) -> None:
+    """A warm grader: each assignment's fork server started and its checks loaded by
+    grading a file that defines nothing (so no check calls anything)."""
     global _grader, _probes
     _grader, _probes = Grader(course), probes_module.install()
+    for path, assignment_id in warmups:
+        _grader.grade_file(path, assignment_id)
 
 
 def _timed_grade(name: str, path: Path, assignment_id: str) -> dict:
     """One submission graded by this process's warm grader, with what the probes saw."""
-    servers = len(probes_module.forkserver._servers)
     _probes.reset()
     started = time.perf_counter()
     result = _grader.grade_file(path, assignment_id)
     seconds = time.perf_counter() - started
-    first = len(probes_module.forkserver._servers) > servers  # it started a fork server
     return {"name": name, "assignment": assignment_id, "seconds": seconds,
-            "first_in_process": first, "score": result.score, "max_score": result.max_score,
+            "score": result.score, "max_score": result.max_score,
             "device": result.device,
             "checks_s": sum(c.seconds for e in result.exercises for c in e.checks),
             "hidden": _probes.per_function(hidden=True), "pid": os.getpid(),
             "grader_hwm_mb": probes_module.vm_hwm_mb(),
-            "fork_server_hwm_mb": _probes.fork_server_hwm_mb(),
+            "fork_servers_hwm_mb": _probes.fork_servers_hwm_mb(),
             "worker_hwm_mb": max(_probes.worker_hwm_mb, default=None)}
 
 
-def latencies(course: CourseConfig, items: list[tuple[str, Path, str]], workers: int
-              ) -> list[dict]:
+def latencies(course: CourseConfig, items: list[tuple[str, Path, str]], workers: int,
+              scratch: Path) -> list[dict]:
     """Grade ``(name, path, assignment)`` items on ``workers`` warm grading processes."""
+    empty = scratch / "defines-nothing.py"
+    empty.write_text("# defines nothing: grading it only warms the grader up\n")
+    warmups = [(empty, a) for a in dict.fromkeys(item[2] for item in items)]
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                             initargs=(course,)) as pool:
+                             initargs=(course, warmups)) as pool:
         futures = [pool.submit(_timed_grade, *item) for item in items]
         return [f.result() for f in futures]
 

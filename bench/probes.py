@@ -32,12 +32,13 @@ class Probes:
     def __init__(self):
         self.examples = defaultdict(int)   # (function, check, hidden) -> property examples
         self.calls = defaultdict(int)      # (function, check, hidden) -> calls into the sandbox
-        self.worker_hwm_mb: list[float] = []
+        self.worker_hwm_mb: list[float] = []  # each student worker's, read as it closes
         self._check = None
 
     def reset(self) -> None:
         self.examples.clear()
         self.calls.clear()
+        self.worker_hwm_mb.clear()
 
     def per_function(self, *, hidden: bool = True) -> dict[str, dict]:
         out: dict[str, dict] = {}
@@ -49,10 +50,12 @@ class Probes:
                 entry["calls"] += self.calls.get((function, check, is_hidden), 0)
         return out
 
-    def fork_server_hwm_mb(self) -> float | None:
-        peaks = [vm_hwm_mb(s.process.pid) for s in forkserver._servers.values()]
-        peaks = [p for p in peaks if p is not None]
-        return max(peaks) if peaks else None
+    @staticmethod
+    def fork_servers_hwm_mb() -> dict[str, float]:
+        """Each fork server's peak memory, by what it preloads and its device mode."""
+        peaks = {f"{'+'.join(s.preload)} ({s.device})": vm_hwm_mb(s.process.pid)
+                 for s in forkserver._servers.values()}
+        return {k: v for k, v in peaks.items() if v is not None}
 
 
 def install() -> Probes:

@@ -98,15 +98,17 @@ def _targets_table(results: dict) -> list[str]:
 
 def _assignments_table(results: dict) -> list[str]:
     lines = ["| assignment | submissions | cold `course grade` (median) | warm latency, 1 worker "
-             "(median / p95) | warm latency, all workers (median / p95) | device |",
-             "| --- | --- | --- | --- | --- | --- |"]
+             "(median / p95) | warm latency, all workers (median / p95) | peak RSS of a "
+             "student worker | device |", "| --- | --- | --- | --- | --- | --- | --- |"]
     for aid, subs in results["submissions"].items():
         cold = results["cold_grade"].get(aid, {})
         one, every = (results["latency"][k].get(aid, {}) for k in ("workers_1", "workers_all"))
         devices = sorted({r["device"] for r in one.get("runs", [])}) or ["n/a"]
+        worker = max((r["worker_hwm_mb"] for r in one.get("runs", []) if r["worker_hwm_mb"]),
+                     default=None)
         lines.append(f"| {aid} | {len(subs)} | {_s(cold.get('median_s'))} | "
                      f"{_pair(one.get('summary', {}))} | {_pair(every.get('summary', {}))} | "
-                     f"{', '.join(devices)} |")
+                     f"{_mb(worker)} | {', '.join(devices)} |")
     return lines
 
 
@@ -171,10 +173,10 @@ def _overhead_table(results: dict) -> list[str]:
 
 def _notes(results: dict) -> list[str]:
     memory, cases = results["memory"], results["hidden_cases"]
-    lines = [f"Peak memory (VmHWM): grading process {_mb(memory.get('grader_mb'))}, fork "
-             f"server {_mb(memory.get('fork_server_mb'))}, student worker "
-             f"{_mb(memory.get('worker_mb'))}; a cold `course grade` process and its "
-             f"children {_mb(memory.get('cold_process_mb'))}.", "",
+    servers = ", ".join(f"{k} {_mb(v)}" for k, v in memory.get("fork_servers_mb", {}).items())
+    lines = [f"Peak memory (VmHWM): a warm grading process {_mb(memory.get('grader_mb'))}; "
+             f"its fork servers: {servers or 'n/a'}; a cold `course grade` process and its "
+             f"children (ru_maxrss) {_mb(memory.get('cold_process_mb'))}.", "",
              "Hidden cases per a1 function (the reference submission): " + "; ".join(
                  f"{f}: ours {c['checks']} checks, {c['examples']} property examples, "
                  f"{c['calls']} calls; nbgrader {cases['nbgrader'].get(f, 'n/a')} hidden "
@@ -207,7 +209,7 @@ def plots(results: dict, latency_png: Path, throughput_png: Path) -> None:
 
     fig, ax = plt.subplots(figsize=(8, 4.5))
     series = {"ours (warm, 1 worker)": [r["seconds"] for r in results["latency"]["workers_1"]
-                                        .get(A1, {}).get("runs", []) if not r["first_in_process"]],
+                                        .get(A1, {}).get("runs", [])],
               "nbgrader autograde (batch)": list(results["nbgrader"].get("batch", {})
                                                  .get("per_submission_s", {}).values()),
               "otter run": [r["seconds"] for r in results["otter"].get("runs", {}).values()]}

@@ -121,21 +121,22 @@ class Run:
         items = [(name, path, aid) for aid, paths in self.notebooks.items()
                  for name, path in paths.items()]
         for key, workers in (("workers_1", 1), ("workers_all", os.cpu_count() or 1)):
-            runs = ours.latencies(self.course, items, workers)
+            runs = ours.latencies(self.course, items, workers, self.work)
             for aid in self.notebooks:
                 mine = [r for r in runs if r["assignment"] == aid]
                 self.results["latency"][key][aid] = {
                     "workers": workers, "runs": mine,
-                    "summary": summary([r["seconds"] for r in mine if not r["first_in_process"]]),
-                    "first_in_process": summary([r["seconds"] for r in mine
-                                                 if r["first_in_process"]])}
+                    "summary": summary([r["seconds"] for r in mine])}
         runs = [r for v in self.results["latency"]["workers_1"].values() for r in v["runs"]]
         reference = next(r for r in runs if r["assignment"] == A1 and r["name"] == "reference")
         self.results["hidden_cases"]["ours"] = reference["hidden"]
         memory = self.results["memory"]
-        for key in ("grader_hwm_mb", "fork_server_hwm_mb", "worker_hwm_mb"):
-            values = [r[key] for r in runs if r[key] is not None]
-            memory[key.replace("_hwm", "")] = max(values, default=None)
+        memory["grader_mb"] = max(r["grader_hwm_mb"] or 0 for r in runs)
+        memory["fork_servers_mb"] = {}
+        for r in runs:
+            for server, peak in r["fork_servers_hwm_mb"].items():
+                memory["fork_servers_mb"][server] = max(peak, memory["fork_servers_mb"].get(
+                    server, 0))
 
     def throughput(self) -> None:
         paths = {f"{name}-{copy}": path for copy in range(self.config["copies"])
