@@ -207,17 +207,19 @@ def plots(results: dict, latency_png: Path, throughput_png: Path) -> None:
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    series = {"ours (warm, 1 worker)": [r["seconds"] for r in results["latency"]["workers_1"]
+    fig, (ax, by_assignment) = plt.subplots(1, 2, figsize=(13, 4.8),
+                                            gridspec_kw={"width_ratios": [1, 1.3]})
+    series = {"ours\n(warm, 1 worker)": [r["seconds"] for r in results["latency"]["workers_1"]
                                         .get(A1, {}).get("runs", [])],
-              "nbgrader autograde (batch)": list(results["nbgrader"].get("batch", {})
+              "nbgrader autograde\n(batch)": list(results["nbgrader"].get("batch", {})
                                                  .get("per_submission_s", {}).values()),
               "otter run": [r["seconds"] for r in results["otter"].get("runs", {}).values()]}
     series = {k: v for k, v in series.items() if v}
     ax.boxplot(list(series.values()), tick_labels=list(series), showfliers=True)
     ax.set_yscale("log")
     ax.set_ylabel("seconds per submission (log)")
-    ax.set_title(f"a1-activations: the same submissions, per tool ({results['date']})")
+    ax.set_title(f"a1-activations, the same submissions ({results['date']})")
+    _latency_by_assignment(results, by_assignment)
     fig.tight_layout()
     fig.savefig(latency_png, dpi=110)
     plt.close(fig)
@@ -234,6 +236,23 @@ def plots(results: dict, latency_png: Path, throughput_png: Path) -> None:
     fig.tight_layout()
     fig.savefig(throughput_png, dpi=110)
     plt.close(fig)
+
+
+def _latency_by_assignment(results: dict, ax) -> None:
+    """Warm median latency per assignment, 1 worker beside all workers, p95 as a whisker."""
+    ids = list(results["submissions"])
+    width = 0.38
+    for offset, key in ((-width / 2, "workers_1"), (width / 2, "workers_all")):
+        stats = [results["latency"][key].get(a, {}).get("summary", {}) for a in ids]
+        medians = [s.get("median", 0) for s in stats]
+        over = [s.get("p95", 0) - s.get("median", 0) for s in stats]
+        workers = next((v["workers"] for v in results["latency"][key].values()), "?")
+        ax.bar([i + offset for i in range(len(ids))], medians, width, yerr=[[0] * len(ids), over],
+               capsize=3, label=f"{workers} worker(s): median, p95")
+    ax.set_xticks(range(len(ids)), [a.split("-")[0] for a in ids])
+    ax.set_ylabel("seconds per submission (warm)")
+    ax.set_title("our grader, per assignment")
+    ax.legend()
 
 
 def write(results: dict, folder: Path, stem: str) -> dict[str, Path]:
