@@ -16,7 +16,7 @@ from autograder import exercises
 
 from conftest import ROOT
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.xdist_group("release_leaks"), pytest.mark.slow]
 
 
 def student_notebook_text() -> str:

@@ -22,7 +22,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from conftest import ROOT
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.xdist_group("semester"), pytest.mark.slow]
 
 ASSIGNMENT = "a1-activations"
 COURSE_ID = "dl-foundations"
@@ -143,11 +143,12 @@ def test_released_notebook_in_jupyterlab(semester, tmp_path):
     settings.mkdir(parents=True)  # render every cell, so every report is in the page
     (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
     port, token = free_port(), "semester-test"
-    lab = subprocess.Popen(
+    lab = subprocess.Popen(  # with its own settings and workspaces: nothing from earlier runs
         [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}",
          "--ServerApp.ip=127.0.0.1", f"--ServerApp.token={token}", "--allow-root",
-         f"--LabApp.user_settings_dir={tmp_path / 'settings'}"],
-        cwd=where / "students" / "alice", env=environment(),
+         f"--LabApp.user_settings_dir={tmp_path / 'settings'}",
+         f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}"],
+        cwd=where / "students" / "alice", env={**environment(), "HOME": str(tmp_path)},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         with sync_playwright() as playwright:
@@ -163,12 +164,17 @@ def test_released_notebook_in_jupyterlab(semester, tmp_path):
                     time.sleep(1)
             page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
                                    timeout=120_000)
-            page.click("text=Run", timeout=10_000)
-            page.click("text=Run All Cells", timeout=10_000)
-            page.wait_for_function(  # the six public graded-check cells have run
-                """() => [...document.querySelectorAll('.jp-OutputArea-output')]
-                       .filter(e => e.innerText.startsWith('PASS')).length >= 6""",
-                timeout=180_000)
+            page.get_by_role("menuitem", name="Run", exact=True).click(timeout=10_000)
+            page.get_by_role("menuitem", name="Run All Cells", exact=True).click(timeout=10_000)
+            try:
+                page.wait_for_function(  # the six public graded-check cells have run
+                    """() => [...document.querySelectorAll('.jp-OutputArea-output')]
+                           .filter(e => e.innerText.startsWith('PASS')).length >= 6""",
+                    timeout=180_000)
+            except PlaywrightError:
+                page.screenshot(path=str(tmp_path / "jupyterlab-timeout.png"))
+                pytest.fail("the notebook's checks did not all run; the page shows:\n"
+                            + page.inner_text("body")[-3000:])
             tables = page.locator(".jp-OutputArea-output:has(table)").all_inner_texts()
             assert len(tables) == 3  # run_checks(sigmoid), (sigmoid_derivative), and all
             assert all("public checks passed" in t and "known-values" in t

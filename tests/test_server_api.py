@@ -19,6 +19,9 @@ from serverlib import (
     write_small_course,
 )
 
+# one xdist worker runs this module, so its module fixtures are built once
+pytestmark = pytest.mark.xdist_group("server_api")
+
 MAX_UPLOAD = 100_000
 STUDENTS = ["ann", "bob", "cat", "dan"]
 
@@ -188,6 +191,7 @@ def test_service_endpoints(server, graded):
         assert {"/api/submissions", "/api/submissions/{submission_id}",
                 "/api/submissions/{submission_id}/feedback", "/api/scores.csv"} <= set(
             schema["paths"])
+        assert http.get("/api/submissions").status_code == 401  # counted as missing_token
         metrics = http.get("/metrics")
     assert metrics.headers["content-type"].startswith("text/plain")
     values = dict(line.rsplit(" ", 1) for line in metrics.text.splitlines()

@@ -1,19 +1,12 @@
 """The web pages in a real browser: headless Debian Chromium driven by Playwright uploads a
 submission on the student page, sees its score and feedback; the instructor page lists it."""
 
-import shutil
-
 import pytest
+from browser import launch, needs_chromium
 from serverlib import A1, ServerProcess, make_tokens, write_small_course
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-
-pytestmark = pytest.mark.skipif(shutil.which(CHROMIUM) is None,
-                                reason=f"needs Debian's chromium at {CHROMIUM} "
-                                       "(make system-deps installs it)")
+# one xdist worker runs this module, so its server is started once
+pytestmark = [pytest.mark.xdist_group("server_browser"), needs_chromium]
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +23,7 @@ def server(tmp_path_factory):
 def browser():
     playwright_api = pytest.importorskip("playwright.sync_api")
     with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch(playwright)
         yield browser
         browser.close()
 
