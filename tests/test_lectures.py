@@ -23,7 +23,8 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
 from autograder.cli import main
-from autograder.lectures import LectureBuildError, find_leaks, make_server, reference_fingerprints
+from autograder.leaks import find_leaks, reference_fingerprints
+from autograder.lectures import LectureBuildError, make_server
 from autograder.lectures.build import check_sources
 
 from conftest import ROOT

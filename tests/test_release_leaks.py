@@ -1,9 +1,7 @@
 """The leak guard: nothing students receive holds reference code, a hidden check or a
 hidden input. Every assignment is built and released through nbgrader; then every file in
-the release and in the exchange's outbound folder is searched."""
+the release and in the exchange's outbound folder is searched (``autograder.leaks``)."""
 
-import ast
-import inspect
 import json
 import os
 import subprocess
@@ -13,56 +11,29 @@ from pathlib import Path
 import pytest
 
 from autograder import exercises
+from autograder.leaks import code_fingerprints, find_leaks, reference_fingerprints
 
 from conftest import ROOT
 
+# one xdist worker runs this module, so the release is built once
 pytestmark = [pytest.mark.xdist_group("release_leaks"), pytest.mark.slow]
 
-
-def student_notebook_text() -> str:
-    """What the student notebooks show anyway (stubs, imports, formulas in the recap)."""
-    return "\n".join(
-        "".join(cell["source"])
-        for assignment_id in exercises.ASSIGNMENT_IDS
-        for cell in json.loads((ROOT / "assignments" / f"{assignment_id}.ipynb")
-                               .read_text())["cells"])
+NOTEBOOKS = [ROOT / "assignments" / f"{a}.ipynb" for a in exercises.ASSIGNMENT_IDS]
 
 
-def significant_lines(source: str) -> set[str]:
-    """Code lines long enough to be telling, without comments, docstrings, imports and
-    anything the student notebooks show anyway."""
-    shown = student_notebook_text()
-    tree = ast.parse(source)
-    docstrings = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef | ast.Module | ast.ClassDef) and \
-                ast.get_docstring(node) is not None:
-            first = node.body[0]
-            docstrings.update(range(first.lineno, first.end_lineno + 1))
-    lines = set()
-    for number, line in enumerate(source.splitlines(), 1):
-        text = line.split("#")[0].strip()
-        if (number not in docstrings and len(text) >= 16 and text not in shown
-                and not text.startswith(("import ", "from "))):
-            lines.add(text)
-    return lines
+def hidden_check_modules() -> list[Path]:
+    return [Path(sys.modules[exercises.hidden_checks(a).checks[0].run.__module__].__file__)
+            for a in exercises.ASSIGNMENT_IDS]
 
 
-def reference_lines() -> dict[str, set[str]]:
-    return {a: significant_lines(inspect.getsource(exercises.references(a)))
-            for a in exercises.ASSIGNMENT_IDS}
-
-
-def hidden_check_lines() -> set[str]:
-    lines = set()
-    for assignment_id in exercises.ASSIGNMENT_IDS:
-        module = sys.modules[exercises.hidden_checks(assignment_id).checks[0].run.__module__]
-        lines |= significant_lines(inspect.getsource(module))
-    return lines
+def fingerprints() -> set[str]:
+    """Reference and hidden-check code lines that the student notebooks do not show."""
+    return reference_fingerprints(NOTEBOOKS) | code_fingerprints(hidden_check_modules(),
+                                                                 NOTEBOOKS)
 
 
 @pytest.fixture(scope="module")
-def released_files(tmp_path_factory):
+def released(tmp_path_factory):
     where = tmp_path_factory.mktemp("release")
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}"
                                  f"{os.environ.get('PATH', '')}"}
@@ -72,39 +43,41 @@ def released_files(tmp_path_factory):
                               "--exchange", str(where / "exchange")],
                              cwd=ROOT, capture_output=True, text=True, env=env, timeout=600)
         assert run.returncode == 0, run.stdout + run.stderr
-    files = [p for folder in (where / "course" / "release", where / "exchange")
-             for p in folder.rglob("*") if p.is_file()]
-    return {p: p.read_text() for p in files}
+    return [where / "course" / "release", where / "exchange"]
 
 
-def test_students_receive_only_the_notebooks(released_files):
-    names = sorted(p.name for p in released_files)
+def test_students_receive_only_the_notebooks(released):
+    names = sorted(p.name for folder in released for p in folder.rglob("*") if p.is_file())
     expected = sorted([f"{a}.ipynb" for a in exercises.ASSIGNMENT_IDS] * 2)
     assert names == expected  # release/ and the exchange; no .hypothesis, no data files
 
 
-def test_no_reference_code_reaches_students(released_files):
-    for assignment_id, lines in reference_lines().items():
-        assert len(lines) >= 3, assignment_id
-        for path, text in released_files.items():
-            if assignment_id in path.name:
-                leaked = [line for line in lines if line in text]
-                assert not leaked, f"{path}: {leaked[:3]}"
+def test_no_reference_or_hidden_check_code_reaches_students(released):
+    found = fingerprints()
+    assert len(found) > 300  # every assignment's references and hidden checks
+    for folder in released:
+        assert find_leaks(folder, found) == {}
 
 
-def test_no_hidden_check_reaches_students(released_files):
-    lines = hidden_check_lines()
-    for path, text in released_files.items():
-        assert "hidden=True" not in text and "HIDDEN TESTS" not in text, path
-        assert "solutions" not in text, path
-        leaked = [line for line in lines if line in text]
-        assert not leaked, f"{path}: {leaked[:3]}"
+def test_no_hidden_check_call_reaches_students(released):
+    for folder in released:
+        for path in folder.rglob("*.ipynb"):
+            text = path.read_text()
+            assert "hidden=True" not in text and "HIDDEN TESTS" not in text, path
 
 
-def test_the_guard_would_see_a_leak():
-    """The searches above find reference and hidden-check code when it is there."""
-    source = inspect.getsource(exercises.references("a3-detection"))
-    assert any(line in source for line in reference_lines()["a3-detection"])
-    hidden = inspect.getsource(sys.modules[
-        exercises.hidden_checks("a3-detection").checks[0].run.__module__])
-    assert sum(line in hidden for line in hidden_check_lines()) > 20
+def test_the_guard_sees_a_leak(tmp_path):
+    """The search finds reference and hidden-check code where it is: in the instructors'
+    source notebook, and in a notebook cell holding a line of a hidden check."""
+    run = subprocess.run([sys.executable, "-m", "autograder", "build", "a3-detection",
+                          "--nbgrader-dir", str(tmp_path / "course"), "--exchange",
+                          str(tmp_path / "exchange")], cwd=ROOT, capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr
+    source = tmp_path / "course" / "source" / "a3-detection"
+    assert len(find_leaks(source, fingerprints())["a3-detection.ipynb"]) > 10
+    hidden = sorted(code_fingerprints(hidden_check_modules()[2:3], NOTEBOOKS))[0]
+    leaky = tmp_path / "leaky"
+    leaky.mkdir()
+    (leaky / "student.ipynb").write_text(json.dumps({"cells": [{"source": [hidden]}]}))
+    assert find_leaks(leaky, {hidden}) == {"student.ipynb": [hidden]}

@@ -147,7 +147,8 @@ def test_released_notebook_in_jupyterlab(semester, tmp_path):
         [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}",
          "--ServerApp.ip=127.0.0.1", f"--ServerApp.token={token}", "--allow-root",
          f"--LabApp.user_settings_dir={tmp_path / 'settings'}",
-         f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}"],
+         f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}",
+         "--LabApp.expose_app_in_browser=True"],
         cwd=where / "students" / "alice", env={**environment(), "HOME": str(tmp_path)},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -162,10 +163,16 @@ def test_released_notebook_in_jupyterlab(semester, tmp_path):
                     break
                 except PlaywrightError:
                     time.sleep(1)
-            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
+            # Run All Cells once the notebook's kernel session is ready (a menu click made
+            # while JupyterLab is still restoring, on a busy machine, can go nowhere)
+            page.wait_for_function("() => window.jupyterapp?.shell.currentWidget?.sessionContext",
                                    timeout=120_000)
-            page.get_by_role("menuitem", name="Run", exact=True).click(timeout=10_000)
-            page.get_by_role("menuitem", name="Run All Cells", exact=True).click(timeout=10_000)
+            page.evaluate("""async () => {
+                const notebook = window.jupyterapp.shell.currentWidget;
+                await notebook.context.ready;
+                await notebook.sessionContext.ready;
+                await window.jupyterapp.commands.execute('notebook:run-all-cells');
+            }""")
             try:
                 page.wait_for_function(  # the six public graded-check cells have run
                     """() => [...document.querySelectorAll('.jp-OutputArea-output')]

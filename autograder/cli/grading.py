@@ -9,6 +9,7 @@ from rich.console import Console
 
 from .. import exercises
 from ..submission import SubmissionError
+from .errors import CommandError
 
 
 def register(subparsers) -> None:
@@ -69,6 +70,9 @@ def grade(course, args) -> int:
         from .instructor import grade_collected
 
         return grade_collected(course, args)
+    if getattr(args, "exercise", None):
+        raise CommandError("--exercise regrades collected submissions: use it with --all or "
+                           "--student")
     from ..grading import Grader
     from ..report import render_summary, render_terminal
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from myst_nb.core.read import read_myst_markdown_notebook
 
 from ..config import CourseConfig
-from .leaks import find_leaks, reference_fingerprints
+from ..leaks import find_leaks, reference_fingerprints
 
 HIDING_TAGS = {"remove-cell", "remove-input"}
 SITE_FOLDER = "html"
