@@ -38,10 +38,10 @@ demo: install
 	$(VENV)/bin/course grade -a a5-sequence-models $(addprefix $(EXAMPLES)/a5-sequence-models/,correct_counter.py bug_mp_sum_over_references.py bug_bs_normalised_during_search.py)
 
 test: install
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=15
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=15
 
 test-fast: install
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -m "not slow"
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not slow"
 
 # The grading server on this machine: SQLite under grader-data/, two local workers.
 serve: install

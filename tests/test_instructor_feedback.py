@@ -16,9 +16,6 @@ import pytest
 
 from autograder.instructor.feedback import render_feedback
 
-# one xdist worker runs this module, so its module fixtures are built once
-pytestmark = pytest.mark.xdist_group("instructor_feedback")
-
 ROOT = Path(__file__).resolve().parent.parent
 SUBMISSION = ROOT / "tests" / "submissions" / "a1-activations" / "bug_exp_ratio.py"
 STUDENT_CODE = "return np.exp(z) / (1 + np.exp(z))"

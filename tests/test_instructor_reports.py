@@ -15,9 +15,6 @@ from PIL import Image
 from autograder.config import AssignmentConfig, ExerciseConfig, load_course
 from autograder.instructor.reports import write_report
 
-# one xdist worker runs this module, so its module fixtures are built once
-pytestmark = pytest.mark.xdist_group("instructor_reports")
-
 ROOT = Path(__file__).resolve().parent.parent
 SUBMISSIONS = ROOT / "tests" / "submissions" / "a1-activations"
 # student -> planted submission (the students are named out of order on purpose)

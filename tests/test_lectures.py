@@ -29,9 +29,6 @@ from autograder.lectures.build import check_sources
 
 from conftest import ROOT
 
-# one xdist worker runs this module, so its module fixtures are built once
-pytestmark = pytest.mark.xdist_group("lectures")
-
 MIN_FIGURES = 2  # every lecture draws at least this many figures
 MIN_SELF_CHECKS = 3
 

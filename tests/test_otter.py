@@ -18,9 +18,6 @@ from autograder.instructor.grade_cells import grade_cells
 from autograder.instructor.otter import export_otter, master_notebook
 from autograder.instructor.source_notebook import ReferenceModule
 
-# one xdist worker runs this module, so its module fixtures are built once
-pytestmark = pytest.mark.xdist_group("otter")
-
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENT = "a1-activations"
 BUGGY_SIGMOID = "def sigmoid(z):\n    return np.exp(z) / (1 + np.exp(z))\n"

@@ -15,8 +15,7 @@ from autograder.leaks import code_fingerprints, find_leaks, reference_fingerprin
 
 from conftest import ROOT
 
-# one xdist worker runs this module, so the release is built once
-pytestmark = [pytest.mark.xdist_group("release_leaks"), pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 NOTEBOOKS = [ROOT / "assignments" / f"{a}.ipynb" for a in exercises.ASSIGNMENT_IDS]
 

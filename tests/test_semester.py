@@ -22,7 +22,7 @@ from playwright.sync_api import Error as PlaywrightError
 
 from conftest import ROOT
 
-pytestmark = [pytest.mark.xdist_group("semester"), pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 ASSIGNMENT = "a1-activations"
 COURSE_ID = "dl-foundations"

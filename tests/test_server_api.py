@@ -19,9 +19,6 @@ from serverlib import (
     write_small_course,
 )
 
-# one xdist worker runs this module, so its module fixtures are built once
-pytestmark = pytest.mark.xdist_group("server_api")
-
 MAX_UPLOAD = 100_000
 STUDENTS = ["ann", "bob", "cat", "dan"]
 

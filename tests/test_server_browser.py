@@ -5,8 +5,7 @@ import pytest
 from browser import launch, needs_chromium
 from serverlib import A1, ServerProcess, make_tokens, write_small_course
 
-# one xdist worker runs this module, so its server is started once
-pytestmark = [pytest.mark.xdist_group("server_browser"), needs_chromium]
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ IMAGE = "course-grader:test"
 GRADER_UID = 10001
 MIRROR = os.environ.get("DEBIAN_MIRROR", "http://deb.debian.org/debian")
 
-pytestmark = [pytest.mark.xdist_group("server_docker"), pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 
 def docker(*args, check=True, **kwargs) -> subprocess.CompletedProcess:
