@@ -43,7 +43,7 @@ def _pairs(course: CourseConfig, path: Path, assignment_id: str, repeats: int) -
     grader = Grader(course)
     grader.grade_file(path, assignment_id)
     grade_in_process(course, path, assignment_id)
-    sandboxed, in_process, scores = [], [], set()
+    sandboxed, in_process, scores = [], [], set()  # (how, score) pairs
     for _ in range(repeats):
         started = time.perf_counter()
         scores.add(("sandboxed", grader.grade_file(path, assignment_id).score))
@@ -53,6 +53,7 @@ def _pairs(course: CourseConfig, path: Path, assignment_id: str, repeats: int) -
         in_process.append(time.perf_counter() - started)
     same = len({score for _, score in scores}) == 1
     return {"sandboxed_s": sandboxed, "in_process_s": in_process, "same_score": same,
+            "scores": sorted(scores),
             "overhead_s": statistics.median(sandboxed) - statistics.median(in_process)
             if same else None}
 

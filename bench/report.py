@@ -80,6 +80,7 @@ def markdown(results: dict) -> str:
            "on the emulated grading device, the code path of a GPU grader; no GPU numbers")
     lines = [f"# Benchmark {results['date']} ({results['size']})", "",
              f"{machine['cpus']} cores, load average before the run {machine['load_before']}, "
+             f"1-minute load during it {machine.get('load_during') or 'not sampled'}, "
              f"Python {machine['python']}, torch {machine['torch']}; {gpu}. The run took "
              f"{results['run_s']:.0f} s.", ""]
     for section in (_targets_table, _assignments_table, _throughput_table, _tools_table,
@@ -165,7 +166,7 @@ def _overhead_table(results: dict) -> list[str]:
     for aid, pairs in results["overhead"].items():
         for name, p in pairs.items():
             extra = _ms(p["overhead_s"]) if p["same_score"] else \
-                "not compared: the scores differ in-process"
+                f"not compared: the scores differ ({p.get('scores')})"
             lines.append(f"| {aid} | {name} | {_num(median(p['sandboxed_s']))} s | "
                          f"{_num(median(p['in_process_s']))} s | {extra} |")
     return lines

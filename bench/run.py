@@ -12,6 +12,7 @@ import platform
 import shutil
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from datetime import UTC, datetime
@@ -207,6 +208,25 @@ class Run:
         self.results["per_submission_a1"] = table
 
 
+class LoadSampler(threading.Thread):
+    """The 1-minute load average every few seconds while the run goes on: other work on the
+    machine shows in it (ours alone is about 1 with one worker, up to the cores with all)."""
+
+    def __init__(self, every: float = 5.0):
+        super().__init__(daemon=True)
+        self.every, self.samples, self.done = every, [], threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(self.every):
+            self.samples.append(os.getloadavg()[0])
+
+    def summary(self) -> dict:
+        self.done.set()
+        if not self.samples:
+            return {}
+        return {"max": max(self.samples), "mean": round(sum(self.samples) / len(self.samples), 2)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench", description=__doc__.splitlines()[0])
     parser.add_argument("--size", choices=sorted(SIZES), default=os.environ.get(
@@ -219,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-"))
     started = time.perf_counter()
     run = Run(args.size, work.resolve(), args.seed)
+    load = LoadSampler()
+    load.start()
     try:
         run.attempt("generating the submissions and course folders", run.prepare)
         if not hasattr(run, "notebooks"):
@@ -234,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
     run.results["run_s"] = time.perf_counter() - started
+    run.results["machine"]["load_during"] = load.summary()
     stem = datetime.now(UTC).strftime("%Y-%m-%dT%H%M")
     paths = report.write(run.results, args.out, stem)
     print(paths["markdown"].read_text())
