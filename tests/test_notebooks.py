@@ -11,6 +11,7 @@ import pytest
 from nbclient import NotebookClient
 
 from autograder import exercises
+from autograder.notebook import check_in_kernel
 
 from conftest import ROOT
 
@@ -64,3 +65,15 @@ def test_stub_notebook_reports_not_implemented(assignment_id):
     for passed, total, text in check_reports(run(nb)):
         assert passed < total
         assert "not implemented yet" in text
+
+
+@pytest.mark.parametrize("assignment_id", exercises.ASSIGNMENT_IDS)
+def test_every_check_runs_in_a_kernel_on_the_references(assignment_id):
+    """What `nbgrader validate` of a source notebook (and otter's tests) run: every check,
+    public and hidden, through the in-process runner, passes on the references."""
+    references = vars(exercises.references(assignment_id))
+    result = check_in_kernel(list(exercises.spec(assignment_id).functions), references,
+                             hidden=True)
+    checks = [(e.function, c) for e in result.exercises for c in e.checks]
+    assert [f"{f}/{c.name}: {c.message}" for f, c in checks if not c.passed] == []
+    assert any(c.hidden for _, c in checks) and any(not c.hidden for _, c in checks)

@@ -31,11 +31,12 @@ class InProcess:
         return serve_callback({"name": name, "args": tree}, buffers, self.callbacks)
 
     def call(self, function: str, args=(), kwargs=None, *, timeout: float, keep=None,
-             grad=None, report_inputs=False, callbacks=None, cpu_time=False) -> CallOutcome:
+             grad=None, report_inputs=False, callbacks=None, cpu_time=False,
+             on_cpu=False) -> CallOutcome:
         tree, buffers = wire.encode([list(args), dict(kwargs or {})])
         self.callbacks = callbacks or {}
         request = {"function": function, "args": tree, "keep": keep, "grad": grad,
-                   "report_inputs": report_inputs}
+                   "report_inputs": report_inputs, "on_cpu": on_cpu}
         start = time.monotonic()
         header, out = self.session.call(request, buffers)
         return outcome_from_reply(header, out, time.monotonic() - start)
