@@ -13,7 +13,7 @@ from pathlib import Path
 from . import exercises
 from .checks.model import Check, CheckFailure
 from .checks.trial import Abort, Trial
-from .config import AssignmentConfig, CourseConfig, GradingConfig
+from .config import AssignmentConfig, CourseConfig, ExerciseConfig, GradingConfig
 from .results import CheckResult, ExerciseResult, GradeResult
 from .sandbox.forkserver import fork_server
 from .sandbox.process import StudentCrash, StudentProcess
@@ -110,15 +110,12 @@ def run_exercises(process, report, assignment: AssignmentConfig, settings: Gradi
         for err in report.errors:
             result.errors.append(f"{err['cell']}: {err['type']}: {err['message']}")
     for exercise in assignment.exercises:
-        family = [c for c in checks if c.function == exercise.function]
-        total_weight = sum(c.weight for c in family) or 1.0
         missing = missing_reason(report, exercise.function, spec, result)
         ex_result = ExerciseResult(exercise.function, 0.0, 0.0)
         timeouts = 0
-        for check in family:
+        for check, max_points in weighted_checks(exercise, checks):
             if (check.hidden and not hidden) or only not in (None, check.name):
                 continue
-            max_points = exercise.points * check.weight / total_weight
             seed = zlib.crc32(f"{settings.seed}:{assignment.id}:{check.id}".encode())
             reason = missing
             if reason is None and time.monotonic() > deadline:
@@ -146,6 +143,13 @@ def run_exercises(process, report, assignment: AssignmentConfig, settings: Gradi
         result.exercises.append(ex_result)
     result.score = sum(e.score for e in result.exercises)
     result.max_score = sum(e.max_score for e in result.exercises)
+
+
+def weighted_checks(exercise: ExerciseConfig, checks: list[Check]) -> list[tuple[Check, float]]:
+    """The exercise's checks with their points: its points split by the checks' weights."""
+    family = [c for c in checks if c.function == exercise.function]
+    total_weight = sum(c.weight for c in family) or 1.0
+    return [(c, exercise.points * c.weight / total_weight) for c in family]
 
 
 def missing_reason(report, function: str, spec, result: GradeResult) -> str | None:

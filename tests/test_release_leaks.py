@@ -3,7 +3,6 @@ hidden input. Every assignment is built and released through nbgrader; then ever
 the release and in the exchange's outbound folder is searched (``autograder.leaks``)."""
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -34,13 +33,11 @@ def fingerprints() -> set[str]:
 @pytest.fixture(scope="module")
 def released(tmp_path_factory):
     where = tmp_path_factory.mktemp("release")
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}"
-                                 f"{os.environ.get('PATH', '')}"}
     for assignment_id in exercises.ASSIGNMENT_IDS:
         run = subprocess.run([sys.executable, "-m", "autograder", "release", assignment_id,
                               "--nbgrader-dir", str(where / "course"),
                               "--exchange", str(where / "exchange")],
-                             cwd=ROOT, capture_output=True, text=True, env=env, timeout=600)
+                             cwd=ROOT, capture_output=True, text=True, timeout=600)
         assert run.returncode == 0, run.stdout + run.stderr
     return [where / "course" / "release", where / "exchange"]
 

@@ -6,7 +6,6 @@ then a regrade of one student's exercise."""
 import csv
 import html
 import json
-import os
 import re
 import socket
 import subprocess
@@ -19,6 +18,8 @@ import pytest
 from browser import launch, needs_chromium
 from nbgrader.api import Gradebook
 from playwright.sync_api import Error as PlaywrightError
+
+from autograder.instructor.nbgrader_course import tool_environment
 
 from conftest import ROOT
 
@@ -44,18 +45,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def environment():
-    """nbgrader and the course command from this venv, whatever PATH the tests run with."""
-    return {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}"
-                                  f"{os.environ.get('PATH', '')}"}
-
-
 def course_command(*args, where):
     run = subprocess.run([sys.executable, "-m", "autograder", *args,
                           "--nbgrader-dir", str(where / "course"),
                           "--exchange", str(where / "exchange")],
                          cwd=ROOT, capture_output=True, text=True, timeout=600,
-                         env=environment())
+                         env=tool_environment())
     assert run.returncode == 0, run.stdout + run.stderr
     return run.stdout
 
@@ -66,7 +61,8 @@ def student_nbgrader(*args, home: Path, where: Path):
     run = subprocess.run([sys.executable, "-m", "nbgrader", *args, "--course", COURSE_ID,
                           f"--Exchange.root={where / 'exchange'}"],
                          cwd=home, capture_output=True, text=True, timeout=300,
-                         env={**environment(), "JUPYTER_DATA_DIR": str(home / ".jupyter-data")})
+                         env={**tool_environment(),
+                              "JUPYTER_DATA_DIR": str(home / ".jupyter-data")})
     assert run.returncode == 0, run.stdout + run.stderr
 
 
@@ -125,7 +121,7 @@ def test_nbgrader_validate_works_on_released_notebooks(semester):
     results = {}
     for name, path in (("solved", solved), ("stub", stub)):
         run = subprocess.run([sys.executable, "-m", "nbgrader", "validate", str(path)],
-                             capture_output=True, text=True, env=environment(), timeout=300)
+                             capture_output=True, text=True, env=tool_environment(), timeout=300)
         results[name] = run.stdout + run.stderr
     assert "Success! Your notebook passes all the tests." in results["solved"]
     assert "NotImplementedError" in results["stub"]
@@ -149,7 +145,7 @@ def test_released_notebook_in_jupyterlab(semester, tmp_path):
          f"--LabApp.user_settings_dir={tmp_path / 'settings'}",
          f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}",
          "--LabApp.expose_app_in_browser=True"],
-        cwd=where / "students" / "alice", env={**environment(), "HOME": str(tmp_path)},
+        cwd=where / "students" / "alice", env={**tool_environment(), "HOME": str(tmp_path)},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         with sync_playwright() as playwright:
@@ -220,7 +216,7 @@ def test_scores_per_check_in_the_gradebook(semester):
 def test_nbgrader_export_reads_our_scores(semester):
     where, _ = semester
     run = subprocess.run([sys.executable, "-m", "nbgrader", "export"], cwd=where / "course",
-                         capture_output=True, text=True, env=environment(), timeout=300)
+                         capture_output=True, text=True, env=tool_environment(), timeout=300)
     assert run.returncode == 0, run.stderr
     with open(where / "course" / "grades.csv") as fh:
         rows = {r["student_id"]: float(r["score"]) for r in csv.DictReader(fh)}

@@ -171,9 +171,9 @@ def grade_collected(course, args) -> int:
     return 0
 
 
-def feedback(course, args) -> int:
+def graded_results(course, args):
+    """(assignment, nbgrader course, each graded student's result), or a command error."""
     from ..instructor import gradebook
-    from ..instructor.feedback import render_feedback
 
     assignment = course.assignment(args.assignment)
     nbcourse = nbgrader_course(course, args)
@@ -181,6 +181,14 @@ def feedback(course, args) -> int:
     if not results:
         raise CommandError(f"no graded submissions of {assignment.id} (run `course grade "
                            f"{assignment.id} --all` first)")
+    return assignment, nbcourse, results
+
+
+def feedback(course, args) -> int:
+    from ..instructor.feedback import render_feedback
+    from ..instructor.gradebook import copy_nbgrader_files
+
+    assignment, nbcourse, results = graded_results(course, args)
     written = {}
     for student, result in results.items():
         graded = nbcourse.folder("autograded", assignment.id, student)
@@ -190,9 +198,7 @@ def feedback(course, args) -> int:
         page = folder / f"{notebook_id}.html"
         page.write_text(render_feedback(result, graded / f"{notebook_id}.ipynb",
                                         student=student, title=assignment.title))
-        for name in gradebook.NBGRADER_FILES:
-            if (graded / name).is_file():
-                (folder / name).write_bytes((graded / name).read_bytes())
+        copy_nbgrader_files(graded, folder)
         written[student] = str(page)
     if args.release:
         run_nbgrader(lambda: nbcourse.release_feedback(assignment.id))
@@ -203,15 +209,9 @@ def feedback(course, args) -> int:
 
 
 def report(course, args) -> int:
-    from ..instructor import gradebook
     from ..instructor.reports import write_report
 
-    assignment = course.assignment(args.assignment)
-    nbcourse = nbgrader_course(course, args)
-    results = gradebook.load_results(nbcourse, assignment.id)
-    if not results:
-        raise CommandError(f"no graded submissions of {assignment.id} (run `course grade "
-                           f"{assignment.id} --all` first)")
+    assignment, nbcourse, results = graded_results(course, args)
     out = args.out or nbcourse.root / "reports" / assignment.id
     files = write_report(results, assignment, out)
     summary = {k: str(v) for k, v in vars(files).items()}

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from .. import exercises
 from ..config import AssignmentConfig
+from ..grading import weighted_checks
 
 
 @dataclass(frozen=True)
@@ -33,15 +34,13 @@ def grade_cells(assignment: AssignmentConfig) -> list[GradeCell]:
     Points are split as the grader splits them: an exercise's points in proportion to its
     checks' weights, so the gradebook's total equals ``course grade``'s score.
     """
-    public = exercises.public_checks(assignment.id).checks
-    hidden = exercises.hidden_checks(assignment.id).checks
+    checks = (exercises.public_checks(assignment.id).checks
+              + exercises.hidden_checks(assignment.id).checks)
     cells = []
     for exercise in assignment.exercises:
-        family = [c for c in public + hidden if c.function == exercise.function]
-        total_weight = sum(c.weight for c in family) or 1.0
         number = 0
-        for check in family:
-            points = round(exercise.points * check.weight / total_weight, 6)
+        for check, points in weighted_checks(exercise, checks):
+            points = round(points, 6)
             if check.hidden:
                 number += 1
                 grade_id = f"{check.function}-hidden-{number}"

@@ -54,6 +54,14 @@ def load_results(nbcourse: NbgraderCourse, assignment_id: str) -> dict[str, dict
     return found
 
 
+def copy_nbgrader_files(source: Path, target: Path) -> None:
+    """nbgrader's timestamp and submission secret, which follow a submission from folder to
+    folder (release_feedback needs them beside the feedback)."""
+    for name in NBGRADER_FILES:
+        if (source / name).is_file():
+            shutil.copy(source / name, target / name)
+
+
 def record(nbcourse: NbgraderCourse, assignment: AssignmentConfig, student: str,
            submitted: Path, result: dict, functions: list[str] | None = None) -> dict:
     """Store one student's (re)graded result everywhere nbgrader reads it; the merged result."""
@@ -63,9 +71,7 @@ def record(nbcourse: NbgraderCourse, assignment: AssignmentConfig, student: str,
     previous = json.loads(results_path.read_text()) if results_path.is_file() else None
     result = merge(previous, result, functions)
     results_path.write_text(json.dumps(result, indent=1))
-    for name in NBGRADER_FILES:
-        if (submitted.parent / name).is_file():
-            shutil.copy(submitted.parent / name, folder / name)
+    copy_nbgrader_files(submitted.parent, folder)
     cells = grade_cells(assignment)
     outcomes = check_outcomes(result)
     notebook_id = nbcourse.notebook_name(assignment.id)

@@ -22,6 +22,13 @@ class NbgraderError(RuntimeError):
     """An nbgrader command failed; the message holds the end of what it printed."""
 
 
+def tool_environment() -> dict[str, str]:
+    """This environment with this Python's folder first on PATH: nbgrader runs helper
+    programs (alembic) by name, and they live beside the Python that has nbgrader."""
+    return {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent),
+                                                   os.environ.get("PATH", "")])}
+
+
 @dataclass
 class NbgraderCourse:
     root: Path
@@ -80,11 +87,8 @@ class NbgraderCourse:
                    f"--CourseDirectory.course_id={self.course_id}",
                    f"--CourseDirectory.db_url={self.db_url}",
                    f"--Exchange.root={self.exchange}"]
-        # nbgrader runs helper programs (alembic) by name: find them beside this Python
-        env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent),
-                                                       os.environ.get("PATH", "")])}
         done = subprocess.run(command, cwd=cwd or self.root, capture_output=True, text=True,
-                              env=env)
+                              env=tool_environment())
         output = done.stdout + done.stderr
         if done.returncode != 0:
             tail = "\n".join(output.strip().splitlines()[-15:])
