@@ -82,6 +82,8 @@ class GradingConfig(Strict):
     load_timeout: float = Field(30.0, gt=0, description="seconds to run a submission's cells")
     max_examples: int = Field(50, ge=1, le=10_000, description="hypothesis examples per check")
     seed: int = 0
+    replay_inputs: bool = Field(True, description="check each submission first on the inputs "
+                                "hypothesis drew for earlier ones (same results, faster)")
     feedback: Literal["full", "brief"] = "full"
     max_submission_mb: float = Field(20.0, gt=0)
     sandbox: SandboxConfig = SandboxConfig()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import exercises
 from .checks.model import Check, CheckFailure
+from .checks.recordings import recordings_for
 from .checks.trial import Abort, Trial
 from .config import AssignmentConfig, CourseConfig, ExerciseConfig, GradingConfig
 from .results import CheckResult, ExerciseResult, GradeResult
@@ -56,15 +57,29 @@ class Grader:
         return self.grade(submission, self.course.assignment(assignment_id), hidden=hidden,
                           progress=progress)
 
+    def start(self, assignment: AssignmentConfig, *, hidden: bool = True):
+        """Start the assignment's fork server (in the background) and load its checks and
+        references meanwhile; returns the server and the device mode."""
+        settings = self.course.grading
+        spec = exercises.spec(assignment.id)
+        mode = resolve_device(settings.device, spec.uses_torch)
+        server = fork_server(spec.libraries, mode, settings.sandbox.model_dump())
+        assignment_checks(assignment.id, hidden=hidden)
+        return server, mode
+
+    def warm_up(self, assignment: AssignmentConfig) -> None:
+        """Be ready to grade ``assignment``: its first submission then costs what the
+        others do (batch workers call it before taking work)."""
+        server, _ = self.start(assignment)
+        server.wait_ready()
+
     def grade(self, submission: Submission, assignment: AssignmentConfig, *,
               hidden: bool = True, progress: Callable | None = None) -> GradeResult:
         started = time.monotonic()
         settings = self.course.grading
-        spec = exercises.spec(assignment.id)
-        mode = resolve_device(settings.device, spec.uses_torch)
+        server, mode = self.start(assignment, hidden=hidden)
         result = GradeResult(assignment.id, 0.0, 0.0, errors=list(submission.problems),
                              device=DEVICE_NAMES[mode])
-        server = fork_server(spec.libraries, mode, settings.sandbox.model_dump())
         process = StudentProcess(server,
                                  [c.as_wire() for c in submission.cells],
                                  [e.function for e in assignment.exercises],
@@ -99,13 +114,9 @@ def run_exercises(process, report, assignment: AssignmentConfig, settings: Gradi
     """Run every check of every exercise against ``process`` and fill in ``result``
     (``only``: just the check of that name)."""
     spec = exercises.spec(assignment.id)
-    checks = exercises.public_checks(assignment.id).checks
-    try:
-        checks = checks + exercises.hidden_checks(assignment.id).checks
-    except ImportError:
-        if hidden:
-            raise
-    references = exercises.references(assignment.id) if hidden else None
+    checks, references = assignment_checks(assignment.id, hidden=hidden)
+    recordings = (recordings_for(assignment.id, exercises.package_name(assignment.id))
+                  if settings.replay_inputs else None)
     if report is not None:
         for err in report.errors:
             result.errors.append(f"{err['cell']}: {err['type']}: {err['message']}")
@@ -132,7 +143,8 @@ def run_exercises(process, report, assignment: AssignmentConfig, settings: Gradi
                               mode=mode, seed=seed,
                               deadline=min(deadline, time.monotonic() + settings.check_timeout),
                               max_examples=settings.max_examples,
-                              call_timeout=settings.call_timeout)
+                              call_timeout=settings.call_timeout, recordings=recordings,
+                              check_id=check.id)
                 outcome = run_check(check, trial, max_points, seed)
                 timeouts += trial.timed_out
             if progress:
@@ -143,6 +155,18 @@ def run_exercises(process, report, assignment: AssignmentConfig, settings: Gradi
         result.exercises.append(ex_result)
     result.score = sum(e.score for e in result.exercises)
     result.max_score = sum(e.max_score for e in result.exercises)
+
+
+def assignment_checks(assignment_id: str, *, hidden: bool) -> tuple[list[Check], object]:
+    """The assignment's checks (the hidden ones too where installed) and, with ``hidden``,
+    its references; an instructor's install must have both."""
+    checks = exercises.public_checks(assignment_id).checks
+    try:
+        checks = checks + exercises.hidden_checks(assignment_id).checks
+    except ImportError:
+        if hidden:
+            raise
+    return checks, exercises.references(assignment_id) if hidden else None
 
 
 def weighted_checks(exercise: ExerciseConfig, checks: list[Check]) -> list[tuple[Check, float]]:

@@ -28,6 +28,7 @@ def targets(results: dict) -> list[dict]:
                    for f, ours in cases["ours"].items()]
     case_ratio = min((r for r in case_ratios if r is not None), default=None)
     cold = results["cold_grade"].get(A1, {}).get("median_s")
+    first = results["cold_grade"].get(A1, {}).get("first_s")
     overheads = [p["overhead_s"] for p in results["overhead"].get(A1, {}).values()
                  if p.get("overhead_s") is not None]
     overhead = sorted(overheads)[len(overheads) // 2] if overheads else None
@@ -45,7 +46,9 @@ def targets(results: dict) -> list[dict]:
                      "checks, with the same examples, in its kernel",
          "ratio": case_ratio, "holds": None if case_ratio is None else case_ratio >= 10},
         {"target": "cold `course grade` of one a1 submission: < 1 s",
-         "measured": f"median {_s(cold)}", "ratio": ratio(cold, 1.0),
+         "measured": f"median {_s(cold)} with the inputs an earlier run recorded; the very "
+                     f"first run on a machine (hypothesis draws every input): {_s(first)}",
+         "ratio": ratio(cold, 1.0),
          "holds": None if cold is None else cold < 1.0},
         {"target": "sandbox overhead per submission, warm: < 100 ms",
          "measured": f"median over a1's correct submissions: {_ms(overhead)}",
@@ -98,7 +101,8 @@ def _targets_table(results: dict) -> list[str]:
 
 
 def _assignments_table(results: dict) -> list[str]:
-    lines = ["| assignment | submissions | cold `course grade` (median) | warm latency, 1 worker "
+    lines = ["| assignment | submissions | cold `course grade` (median; first ever) | warm "
+             "latency, 1 worker "
              "(median / p95) | warm latency, all workers (median / p95) | peak RSS of a "
              "student worker | device |", "| --- | --- | --- | --- | --- | --- | --- |"]
     for aid, subs in results["submissions"].items():
@@ -107,7 +111,8 @@ def _assignments_table(results: dict) -> list[str]:
         devices = sorted({r["device"] for r in one.get("runs", [])}) or ["n/a"]
         worker = max((r["worker_hwm_mb"] for r in one.get("runs", []) if r["worker_hwm_mb"]),
                      default=None)
-        lines.append(f"| {aid} | {len(subs)} | {_s(cold.get('median_s'))} | "
+        lines.append(f"| {aid} | {len(subs)} | {_s(cold.get('median_s'))}; "
+                     f"{_s(cold.get('first_s'))} | "
                      f"{_pair(one.get('summary', {}))} | {_pair(every.get('summary', {}))} | "
                      f"{_mb(worker)} | {', '.join(devices)} |")
     return lines

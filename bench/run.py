@@ -39,10 +39,10 @@ SIZES = {
               "nbgrader_single": 0, "skip": {"batch throughput (grade_all)",
                                              "course grade --all", "sandbox overhead",
                                              "nbgrader autograde", "otter run"}},
-    "small": {"a1_set": (2, 1, 3), "other_set": (1, 0, 1), "cold_runs": 2, "copies": 2,
+    "small": {"a1_set": (2, 1, 3), "other_set": (1, 0, 1), "cold_runs": 2, "copies": 4,
               "overhead_a1": (1, 2), "overhead_other": (0, 0), "otter": 2,
               "nbgrader_single": 1},
-    "full": {"a1_set": (4, 4, 8), "other_set": (2, 1, 3), "cold_runs": 3, "copies": 2,
+    "full": {"a1_set": (4, 4, 8), "other_set": (2, 1, 3), "cold_runs": 3, "copies": 8,
              "overhead_a1": (3, 3), "overhead_other": (1, 2), "otter": 5,
              "nbgrader_single": 2},
 }
@@ -237,6 +237,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-"))
+    # recorded inputs (autograder/checks/recordings.py) start empty in every run, for every tool
+    cache = work.resolve() / "course-cache"
+    shutil.rmtree(cache, ignore_errors=True)
+    os.environ["COURSE_CACHE_DIR"] = str(cache)
     started = time.perf_counter()
     run = Run(args.size, work.resolve(), args.seed)
     load = LoadSampler()

@@ -1,5 +1,10 @@
-"""Shared fixtures: the course and one grader for the whole session (warm fork servers)."""
+"""Shared fixtures: the course and one grader for the whole session (warm fork servers).
 
+Recorded inputs (``autograder/checks/recordings.py``) go to .pytest_cache, shared by the
+test processes and the commands they start, never to the user's own cache.
+"""
+
+import os
 from pathlib import Path
 
 import pytest
@@ -9,6 +14,7 @@ from autograder.grading import Grader
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
+os.environ.setdefault("COURSE_CACHE_DIR", str(ROOT / ".pytest_cache" / "course-cache"))
 
 
 @pytest.fixture(scope="session")

@@ -3,16 +3,15 @@ draw inputs with hypothesis, and fail with a message a student can act on."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 
-from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
-
 from ..sandbox.child import wire
 from ..sandbox.process import CallOutcome, StudentCrash, StudentError, StudentProcess
-from . import hypothesis_setup  # noqa: F401 - fixes hypothesis's inputs before any check runs
 from .compare import expect_match, render
 from .model import CheckFailure
+from .recordings import Recordings, Unrecordable, decode_example, encode_example
 
 
 class Abort(BaseException):
@@ -28,7 +27,8 @@ class Trial:
 
     def __init__(self, process: StudentProcess, *, function: str, references=None,
                  mode: str = "cpu", deadline: float, seed: int, max_examples: int = 60,
-                 call_timeout: float = 10.0):
+                 call_timeout: float = 10.0, recordings: Recordings | None = None,
+                 check_id: str = ""):
         self.process = process
         self.function = function
         self._references = references
@@ -38,6 +38,9 @@ class Trial:
         self.max_examples = max_examples
         self.call_timeout = call_timeout
         self.examples_run = 0
+        self.recordings = recordings
+        self.check_id = check_id
+        self.properties_run = 0  # numbers this check's properties, to key their recordings
         self.last_call = ""  # the latest call, shown as the input of a failure
         self.timed_out = False
 
@@ -127,8 +130,29 @@ class Trial:
 
     def expect(self, received, expected, *, what="the result", check_device=True):
         """Fail unless ``received`` matches the grader-side value ``expected``."""
-        expect_match(received, self.expected(expected), what=what,
-                     counterexample=self.last_call, check_device=check_device)
+        with self.showing_last_call():
+            expect_match(received, self.expected(expected), what=what,
+                         check_device=check_device)
+
+    @contextlib.contextmanager
+    def showing_last_call(self):
+        """A failure inside names the latest call as its input (described only then)."""
+        try:
+            yield
+        except CheckFailure as failure:
+            if failure.counterexample is None:
+                failure.counterexample = self.last_call
+            raise
+
+    @staticmethod
+    def assume(condition) -> None:
+        """Reject the current input when ``condition`` is false (say, a value too close to a
+        threshold to grade fairly): it is no example, and hypothesis draws another. Unlike
+        ``hypothesis.assume`` it also works on a replayed input, outside hypothesis."""
+        if not condition:
+            from hypothesis.errors import UnsatisfiedAssumption
+
+            raise UnsatisfiedAssumption()
 
     def fail(self, message: str, **details) -> None:
         raise CheckFailure(message, counterexample=self.last_call, **details)
@@ -146,18 +170,32 @@ class Trial:
         for label, sent, after in pairs:
             if isinstance(sent, (wire.Rng, wire.Ref, wire.CallbackMarker)):
                 continue
-            expect_match(after, received_form(sent), what=f"{label} after the call (inputs "
-                         "must not be modified in place)", counterexample=self.last_call,
-                         check_device=False)
+            with self.showing_last_call():
+                expect_match(after, received_form(sent), what=f"{label} after the call "
+                             "(inputs must not be modified in place)", check_device=False)
         return outcome.value
 
     # ---------------------------------------------------------------- properties
     def for_all(self, max_examples: int | None = None, **strategies):
         """Run the decorated property on inputs drawn by hypothesis (seeded), and on
-        failure raise the CheckFailure of the smallest failing input it can find."""
+        failure raise the CheckFailure of the smallest failing input it can find.
+
+        The inputs of a run that passed are recorded; later runs of the same property
+        replay them first and use hypothesis only if one fails (see ``recordings``)."""
+
+        from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
+        from hypothesis.errors import UnsatisfiedAssumption
+
+        from . import hypothesis_setup  # noqa: F401 - the same inputs in every process
 
         def decorate(prop):
             examples = max_examples or self.max_examples
+            key = f"{self.check_id}#{self.properties_run}:seed={self.seed}:n={examples}"
+            self.properties_run += 1
+            recorded = self.recordings.get(key) if self.recordings else None
+            if recorded is not None and self.replayed(prop, recorded):
+                return prop
+            drawn_examples: list | None = [] if self.recordings else None
 
             @seed(self.seed)
             @settings(max_examples=examples, database=None, deadline=None,
@@ -166,11 +204,20 @@ class Trial:
                       report_multiple_bugs=False, verbosity=Verbosity.quiet, print_blob=False)
             @given(**strategies)
             def run(**drawn):
-                self.examples_run += 1
-                if time.monotonic() > self.deadline:
-                    raise Abort(CheckFailure(
-                        "the check ran out of time (its time limit was reached)"))
-                prop(**drawn)
+                nonlocal drawn_examples
+                encoded = None
+                if drawn_examples is not None:
+                    try:
+                        encoded = encode_example(drawn)  # before the property can touch it
+                    except Unrecordable:
+                        drawn_examples = None
+                try:
+                    self.run_example(prop, drawn)
+                except UnsatisfiedAssumption:  # rejected: neither an example nor recorded
+                    self.examples_run -= 1
+                    raise
+                if drawn_examples is not None:
+                    drawn_examples.append(encoded)
 
             try:
                 run()
@@ -185,9 +232,30 @@ class Trial:
                         f"{self.function} gave different results for the same input "
                         "(results must be deterministic)") from None
                 raise
+            if drawn_examples is not None:
+                self.recordings.put(key, drawn_examples)
             return prop
 
         return decorate
+
+    def run_example(self, prop, drawn: dict) -> None:
+        self.examples_run += 1
+        if time.monotonic() > self.deadline:
+            raise Abort(CheckFailure("the check ran out of time (its time limit was reached)"))
+        prop(**drawn)
+
+    def replayed(self, prop, recorded: list[dict]) -> bool:
+        """Run ``prop`` on recorded inputs; False at the first that fails (hypothesis then
+        runs from the start, as without a recording). Inputs the property rejected were not
+        recorded; a timeout or crash stops the check, as it does under hypothesis."""
+        examples_before = self.examples_run
+        for example in recorded:
+            try:
+                self.run_example(prop, decode_example(example))
+            except Exception:
+                self.examples_run = examples_before
+                return False
+        return True
 
 
 def received_form(value, grading_device: str | None = None, *, sent: bool = False):

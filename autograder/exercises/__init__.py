@@ -52,17 +52,21 @@ class AssignmentSpec:
         return [a.arg for a in tree.body[0].args.args]
 
 
+def package_name(assignment_id: str) -> str:
+    return f"{__name__}.{module_name(assignment_id)}"
+
+
 def spec(assignment_id: str) -> AssignmentSpec:
-    package = importlib.import_module(f"{__name__}.{module_name(assignment_id)}")
+    package = importlib.import_module(package_name(assignment_id))
     return AssignmentSpec(assignment_id, dict(package.FUNCTIONS), tuple(package.LIBRARIES))
 
 
 def public_checks(assignment_id: str) -> CheckList:
-    return importlib.import_module(f"{__name__}.{module_name(assignment_id)}.public").CHECKS
+    return importlib.import_module(f"{package_name(assignment_id)}.public").CHECKS
 
 
 def hidden_checks(assignment_id: str) -> CheckList:
-    return importlib.import_module(f"{__name__}.{module_name(assignment_id)}.hidden").CHECKS
+    return importlib.import_module(f"{package_name(assignment_id)}.hidden").CHECKS
 
 
 def references(assignment_id: str) -> ModuleType:

@@ -19,9 +19,10 @@ from ..submission import SubmissionError, read_submission
 _grader: Grader | None = None  # the worker process's own grader
 
 
-def _start_worker(course: CourseConfig) -> None:
+def _start_worker(course: CourseConfig, assignment: AssignmentConfig) -> None:
     global _grader
     _grader = Grader(course)
+    _grader.warm_up(assignment)
 
 
 def _grade(student: str, path: Path, assignment: AssignmentConfig) -> tuple[str, dict]:
@@ -60,7 +61,7 @@ def grade_all(course: CourseConfig, assignment: AssignmentConfig,
     results = {}
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                             initargs=(course,)) as pool:
+                             initargs=(course, assignment)) as pool:
         futures = [pool.submit(_grade, student, path, assignment)
                    for student, path in submissions.items()]
         for future in as_completed(futures):

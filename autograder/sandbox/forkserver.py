@@ -8,6 +8,7 @@ it costs an interpreter and the imports once; each worker after that is a ``fork
 from __future__ import annotations
 
 import atexit
+import importlib.util
 import json
 import os
 import signal
@@ -41,15 +42,16 @@ def child_sys_path(preload) -> list[str]:
     paths = [p for p in sys.path if p and Path(p).resolve().is_relative_to(
         Path(sysconfig.get_paths()["stdlib"]).resolve())]
     for name in preload:
-        module = __import__(name)
-        folder = str(Path(module.__file__).resolve().parent.parent)
+        origin = importlib.util.find_spec(name).origin  # found, not imported: the server
+        folder = str(Path(origin).resolve().parent.parent)  # starts sooner
         if folder not in paths:
             paths.append(folder)
     return paths
 
 
 class ForkServer:
-    """A running fork server; ``spawn`` returns a connected socket and the worker's pid."""
+    """A running fork server; ``spawn`` returns a connected socket and the worker's pid.
+    It starts in the background: the first ``spawn`` waits until it is ready."""
 
     def __init__(self, preload=("numpy",), device="cpu", sandbox: dict | None = None):
         self.preload = tuple(preload)
@@ -66,16 +68,27 @@ class ForkServer:
         child.close()
         self.sock = parent
         self.lock = threading.Lock()
+        self.ready = False
+
+    def wait_ready(self) -> None:
+        """Wait for the server's imports to finish; the grader does its own meanwhile."""
+        if self.ready:
+            return
         self.sock.settimeout(120)
-        ready, _ = wire.recv(self.sock)
-        if not ready.get("ready"):
+        try:
+            message, _ = wire.recv(self.sock)
+        except (EOFError, OSError, wire.WireError) as exc:
+            raise RuntimeError(f"the fork server did not start ({exc})") from None
+        if not message.get("ready"):
             raise RuntimeError("the fork server did not start")
         self.sock.settimeout(None)
+        self.ready = True
 
     def spawn(self, workdir: str) -> tuple[socket.socket, int]:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             with self.lock:
+                self.wait_ready()
                 socket.send_fds(self.sock, [json.dumps({"workdir": workdir}).encode()],
                                 [theirs.fileno()])
                 (pid,) = wire.HEADER.unpack(wire.recv_exact(self.sock, wire.HEADER.size))

@@ -68,7 +68,7 @@ def assume_clear(t, boxes, dtype, threshold):
     """Reject inputs with an IoU (computed in float64 from the values sent) near the threshold."""
     ious = t.reference("box_iou")(tensor(boxes.astype(dtype), np.float64),
                                   tensor(boxes.astype(dtype), np.float64))
-    assume(clear_of(ious.numpy(), threshold, IOU_CLEARANCE))
+    t.assume(clear_of(ious.numpy(), threshold, IOU_CLEARANCE))
 
 
 # ---------------------------------------------------------------- box_iou
@@ -280,7 +280,7 @@ def filter_matches(t):
     @t.for_all(problem=filter_problems(), max_examples=30)
     def prop(problem):
         confidence, boxes, probs, threshold, dtype = problem
-        assume(clear_of(best_class_scores(confidence, probs), threshold or 0.6,
+        t.assume(clear_of(best_class_scores(confidence, probs), threshold or 0.6,
                         SCORE_CLEARANCE))
         options = {} if threshold is None else {"threshold": threshold}
         t.expect(t.call(tensor(confidence, dtype), tensor(boxes, dtype), tensor(probs, dtype),

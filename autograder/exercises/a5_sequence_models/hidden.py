@@ -6,7 +6,6 @@ log_prob_fn's calls compared too."""
 import itertools
 import math
 
-from hypothesis import assume
 from hypothesis import strategies as st
 
 from ...checks import CheckList
@@ -129,7 +128,7 @@ def decision_margin(case: BeamCase) -> float:
 
 def reference_run(t, case: BeamCase):
     """The reference's result (tokens, float) and the model it called (its calls recorded)."""
-    assume(decision_margin(case) >= MARGIN)
+    t.assume(decision_margin(case) >= MARGIN)
     model = ToyLanguageModel(case.model)
     args, kwargs = case.args(model)
     result = t.reference()(*args, **kwargs)
@@ -187,7 +186,7 @@ for _name, _weight, _rule, _cases, _wanted, _with_calls in BEAM_SCENARIOS:
         @t.for_all(case=cases, max_examples=BEAM_EXAMPLES)
         def prop(case):
             expected, reference = reference_run(t, case)
-            assume(wanted is None or wanted(case, reference, expected))
+            t.assume(wanted is None or wanted(case, reference, expected))
             received, model = run_beam_search(t, case)
             problem = with_calls and calls_problem(model, reference)
             if problem:

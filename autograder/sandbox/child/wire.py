@@ -278,8 +278,15 @@ def pack(header: dict, buffers: list, *, limits: Limits = DEFAULT_LIMITS) -> lis
     return [HEADER.pack(len(raw)), raw, *buffers]
 
 
+JOIN_BELOW = 1 << 20  # smaller messages go in one write: the reader wakes once, not per part
+
+
 def send(sock, header: dict, buffers: list = (), *, limits: Limits = DEFAULT_LIMITS) -> None:
-    for chunk in pack(header, list(buffers), limits=limits):
+    chunks = pack(header, list(buffers), limits=limits)
+    if sum(len(c) if isinstance(c, bytes) else memoryview(c).nbytes for c in chunks) \
+            < JOIN_BELOW:
+        chunks = [b"".join(chunks)]
+    for chunk in chunks:
         sock.sendall(chunk)
 
 
