@@ -20,12 +20,13 @@ from pathlib import Path
 
 from autograder.config import load_course
 
-from . import nbgrader_side, otter_side, ours, overhead, report
-from .notebooks import write_filled
+from . import ours, overhead, report
 from .stats import summary
 from .submissions import ROOT, submission_set, write_python
 
 A1 = report.A1
+# nbgrader's and otter's sides are imported where they are used: grading workers are spawned
+# processes that import this module again, and nbformat alone takes seconds to import
 
 
 # Submissions (correct, hand-written mistakes, planted mutants) for a1 and for each other
@@ -89,6 +90,9 @@ class Run:
 
     # ------------------------------------------------------------------ submissions
     def prepare(self) -> None:
+        from . import nbgrader_side
+        from .notebooks import write_filled
+
         sets = {a.id: self.config["a1_set"] if a.id == A1 else self.config["other_set"]
                 for a in self.course.assignments}
         self.subs = {aid: submission_set(aid, correct=n[0], bugs=n[1], mutated=n[2],
@@ -147,6 +151,8 @@ class Run:
                                                                     workers)
 
     def course_grade_all(self) -> None:
+        from . import nbgrader_side
+
         folder = nbgrader_side.copy_folder(self.nbcourse, self.work / "nbgrader-ours")
         self.results["throughput"]["course_grade_all"] = ours.grade_all_command(
             folder.root, A1, folder.exchange)
@@ -161,6 +167,8 @@ class Run:
 
     # ------------------------------------------------------------------ nbgrader, otter
     def nbgrader(self) -> None:
+        from . import nbgrader_side
+
         out = self.results["nbgrader"]
         out["batch"] = nbgrader_side.autograde(self.nbcourse, A1)
         out["batch_summary"] = summary(list(out["batch"]["per_submission_s"].values()))
@@ -174,6 +182,8 @@ class Run:
         out["per_student_summary"] = summary(list(out["per_student"].values()))
 
     def otter(self) -> None:
+        from . import otter_side
+
         out = self.results["otter"]
         started = time.perf_counter()
         autograder_zip, student = otter_side.export(self.course, A1, self.work / "otter")

@@ -5,6 +5,7 @@
   sandboxed process, ask the reference (hidden checks only), draw inputs.
 - ``compare``: tolerance rules of the contract and messages that show where values differ.
 - ``recordings``: the inputs of passing properties, replayed on the next submission.
+- ``prefetch``: the calls of replayed inputs, sent to the sandbox in one batch.
 - ``strategies``: shared hypothesis strategies (arrays, tensors, boxes, sentences).
 """
 

@@ -11,6 +11,7 @@ from ..sandbox.child import wire
 from ..sandbox.process import CallOutcome, StudentCrash, StudentError, StudentProcess
 from .compare import expect_match, render
 from .model import CheckFailure
+from .prefetch import Planned, PlannedCall, Prefetched, prefetch
 from .recordings import Recordings, Unrecordable, decode_example, encode_example
 
 
@@ -41,6 +42,11 @@ class Trial:
         self.recordings = recordings
         self.check_id = check_id
         self.properties_run = 0  # numbers this check's properties, to key their recordings
+        self.calls_made = 0
+        self.unbatchable_calls = 0  # calls that need the grader while they run
+        self._planning: list | None = None  # the planning pass of a batch (see prefetch)
+        self._prefetched: Prefetched | None = None
+        self._example = 0  # the replayed example running now
         self.last_call = ""  # the latest call, shown as the input of a failure
         self.timed_out = False
 
@@ -54,8 +60,19 @@ class Trial:
             raise Abort(CheckFailure("the check ran out of time (its time limit was reached)"))
         limit = min(remaining, timeout or self.call_timeout)
         self.last_call = (function, args, kwargs)
+        planned = PlannedCall(function, args, kwargs, options, limit)
+        if self._planning is not None:
+            self._planning.append(planned)
+            raise Planned
+        self.calls_made += 1
+        self.unbatchable_calls += not planned.batchable
+        reply = self._prefetched.take(self._example, planned) if self._prefetched else None
         try:
-            return self.process.call(function, args, kwargs, timeout=limit, **options)
+            if reply is None:
+                return self.process.call(function, args, kwargs, timeout=limit, **options)
+            if isinstance(reply, Exception):
+                raise reply
+            return reply
         except StudentCrash as crash:
             inputs = self.describe_call(function, args, kwargs)
             if str(crash) == "timed out":
@@ -211,13 +228,15 @@ class Trial:
                         encoded = encode_example(drawn)  # before the property can touch it
                     except Unrecordable:
                         drawn_examples = None
+                calls, unbatchable = self.calls_made, self.unbatchable_calls
                 try:
                     self.run_example(prop, drawn)
                 except UnsatisfiedAssumption:  # rejected: neither an example nor recorded
                     self.examples_run -= 1
                     raise
                 if drawn_examples is not None:
-                    drawn_examples.append(encoded)
+                    drawn_examples.append({"drawn": encoded, "batchable": (
+                        self.calls_made - calls == 1 and self.unbatchable_calls == unbatchable)})
 
             try:
                 run()
@@ -247,15 +266,35 @@ class Trial:
     def replayed(self, prop, recorded: list[dict]) -> bool:
         """Run ``prop`` on recorded inputs; False at the first that fails (hypothesis then
         runs from the start, as without a recording). Inputs the property rejected were not
-        recorded; a timeout or crash stops the check, as it does under hypothesis."""
+        recorded; a timeout or crash stops the check, as it does under hypothesis. Where
+        each input made one call, the calls go to the worker in one batch (``prefetch``)."""
         examples_before = self.examples_run
-        for example in recorded:
-            try:
-                self.run_example(prop, decode_example(example))
-            except Exception:
-                self.examples_run = examples_before
-                return False
+        try:
+            if hasattr(self.process, "call_batch") and all(
+                    isinstance(e, dict) and e.get("batchable") is True for e in recorded):
+                self._prefetched = prefetch(self.process, [
+                    self.plan_call(prop, decode_example(e["drawn"])) for e in recorded])
+            for self._example, example in enumerate(recorded):
+                self.run_example(prop, decode_example(example["drawn"]))
+        except Exception:
+            self.examples_run = examples_before
+            return False
+        finally:
+            self._prefetched = None
         return True
+
+    def plan_call(self, prop, drawn: dict) -> PlannedCall | None:
+        """The call ``prop`` makes on ``drawn``, found by running it up to that call."""
+        self._planning = []
+        try:
+            prop(**drawn)
+        except Planned:
+            return self._planning[0]
+        except Exception:
+            return None
+        finally:
+            self._planning = None
+        return None
 
 
 def received_form(value, grading_device: str | None = None, *, sent: bool = False):

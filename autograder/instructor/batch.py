@@ -19,10 +19,24 @@ from ..submission import SubmissionError, read_submission
 _grader: Grader | None = None  # the worker process's own grader
 
 
-def _start_worker(course: CourseConfig, assignment: AssignmentConfig) -> None:
+def _start_worker(course: CourseConfig, assignment: AssignmentConfig, next_slot) -> None:
     global _grader
+    if next_slot is not None:
+        pin_to_own_core(next_slot)
     _grader = Grader(course)
     _grader.warm_up(assignment)
+
+
+def pin_to_own_core(next_slot) -> None:
+    """Keep this worker, and every process it starts, on one core of its own. A grader and
+    its student's process take turns (each waits for the other's answer), so one pair keeps
+    one core busy; pinned, their turns hand over on a warm core and never wait behind
+    another worker's pair."""
+    with next_slot.get_lock():
+        index = next_slot.value
+        next_slot.value += 1
+    cores = sorted(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cores[index % len(cores)]})
 
 
 def _grade(student: str, path: Path, assignment: AssignmentConfig) -> tuple[str, dict]:
@@ -60,8 +74,11 @@ def grade_all(course: CourseConfig, assignment: AssignmentConfig,
                          len(submissions)))
     results = {}
     context = multiprocessing.get_context("spawn")
+    pinned = workers > 1 and os.environ.get("COURSE_PIN_WORKERS", "1") != "0" \
+        and workers <= len(os.sched_getaffinity(0))
+    next_slot = context.Value("i", 0) if pinned else None
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                             initargs=(course, assignment)) as pool:
+                             initargs=(course, assignment, next_slot)) as pool:
         futures = [pool.submit(_grade, student, path, assignment)
                    for student, path in submissions.items()]
         for future in as_completed(futures):

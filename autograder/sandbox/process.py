@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from .child import wire
 from .forkserver import ForkServer
 
+STOPPED = "the process running the code stopped (it crashed, exited or was killed)"
+
 
 class StudentCrash(Exception):
     """The worker died, hung or broke the protocol: the call has no result."""
@@ -99,20 +101,60 @@ class StudentProcess:
              on_cpu=False) -> CallOutcome:
         self.ensure_started()
         pid, cpu_before = self.pid, cpu_seconds(self.pid) if cpu_time else None
-        tree, buffers = wire.encode([list(args), dict(kwargs or {})])
-        request = {"op": "call", "function": function, "args": tree, "keep": keep,
-                   "grad": grad, "report_inputs": report_inputs, "on_cpu": on_cpu}
+        request, buffers = call_request(function, args, kwargs, keep=keep, grad=grad,
+                                        report_inputs=report_inputs, on_cpu=on_cpu)
         start = time.monotonic()
         header, reply_buffers = self.exchange(request, buffers, start + timeout, callbacks or {})
-        try:
-            outcome = outcome_from_reply(header, reply_buffers, time.monotonic() - start)
-        except wire.WireError as exc:
-            self.kill()
-            raise StudentCrash(f"the worker sent a malformed reply ({exc})") from None
+        outcome = self.outcome(header, reply_buffers, time.monotonic() - start)
         if cpu_before is not None and self.pid == pid:
             cpu_after = cpu_seconds(pid)
             outcome.cpu_time = cpu_after - cpu_before if cpu_after is not None else None
         return outcome
+
+    def call_batch(self, calls: list[tuple], timeouts: list[float]) -> list:
+        """Run ``(function, args, kwargs, options)`` calls in order in one exchange, the
+        k-th reply due within ``timeouts[k]`` of the one before. One entry per call up to
+        the first that is not a result: a CallOutcome, or the StudentError or StudentCrash
+        that the same call alone would have raised (the batch ends there)."""
+        self.ensure_started()
+        requests, buffers = [], []
+        for function, args, kwargs, options in calls:
+            request, call_buffers = call_request(function, args, kwargs, **options)
+            requests.append(dict(request, buffers=len(call_buffers)))
+            buffers += call_buffers
+        message = wire.pack({"op": "calls", "calls": requests}, buffers)  # WireError: too big
+        results: list = []
+        try:
+            wire.write(self.sock, message)
+            start = time.monotonic()
+            for limit in timeouts:
+                header, reply_buffers = self.receive(start + limit)
+                now = time.monotonic()
+                if header.get("op") == "callback":
+                    raise wire.WireError("a callback in a batch of calls")
+                results.append(self.outcome(header, reply_buffers, now - start))
+                start = now
+        except StudentError as err:
+            results.append(err)
+        except StudentCrash as crash:
+            results.append(crash)
+        except TimeoutError:
+            self.kill()
+            results.append(StudentCrash("timed out"))
+        except (EOFError, ConnectionError, BrokenPipeError):
+            self.kill()
+            results.append(StudentCrash(STOPPED))
+        except wire.WireError as exc:
+            self.kill()
+            results.append(StudentCrash(f"the worker broke the protocol ({exc})"))
+        return results
+
+    def outcome(self, header, reply_buffers, wall: float) -> CallOutcome:
+        try:
+            return outcome_from_reply(header, reply_buffers, wall)
+        except wire.WireError as exc:
+            self.kill()
+            raise StudentCrash(f"the worker sent a malformed reply ({exc})") from None
 
     def exchange(self, request, buffers, deadline, callbacks):
         """Send a request and wait for its reply, serving callbacks in between."""
@@ -128,8 +170,7 @@ class StudentProcess:
             raise StudentCrash("timed out") from None
         except (EOFError, ConnectionError, BrokenPipeError):
             self.kill()
-            raise StudentCrash("the process running the code stopped (it crashed, exited "
-                               "or was killed)") from None
+            raise StudentCrash(STOPPED) from None
         except wire.WireError as exc:
             self.kill()
             raise StudentCrash(f"the worker broke the protocol ({exc})") from None
@@ -144,6 +185,13 @@ class StudentProcess:
     def answer_callback(self, header, buffers, callbacks):
         reply, out = serve_callback(header, buffers, callbacks)
         wire.send(self.sock, reply, out)
+
+
+def call_request(function: str, args, kwargs, *, keep=None, grad=None, report_inputs=False,
+                 on_cpu=False) -> tuple[dict, list]:
+    tree, buffers = wire.encode([list(args), dict(kwargs or {})])
+    return {"op": "call", "function": function, "args": tree, "keep": keep, "grad": grad,
+            "report_inputs": report_inputs, "on_cpu": on_cpu}, buffers
 
 
 def cpu_seconds(pid: int) -> float | None:

@@ -102,13 +102,14 @@ def encode(value, *, limits: Limits = DEFAULT_LIMITS, tensor_view=None,
     counter = [0]
 
     def add_array(arr, kind, extra):
-        if arr.dtype.name not in DTYPES:
-            raise WireError(f"arrays of dtype {arr.dtype.name} are not supported")
+        name = dtype_name(arr.dtype)
+        if name not in DTYPES:
+            raise WireError(f"arrays of dtype {name} are not supported")
         data = memoryview(arr_bytes(arr)).cast("B")
         if data.nbytes > limits.max_array_bytes:
             raise WireError(f"an array of {data.nbytes} bytes is over the limit")
         buffers.append(data)
-        node = {"$array": len(buffers) - 1, "dtype": arr.dtype.name,
+        node = {"$array": len(buffers) - 1, "dtype": name,
                 "shape": list(arr.shape), "kind": kind}
         node.update(extra)
         return node
@@ -168,6 +169,18 @@ def encode(value, *, limits: Limits = DEFAULT_LIMITS, tensor_view=None,
         raise WireError(f"values of type {describe_type(obj)} cannot be sent")
 
     return walk(value, 0), buffers
+
+
+_dtype_names: dict = {}
+
+
+def dtype_name(dtype) -> str:
+    """``dtype.name``, remembered: numpy works it out anew on every access, and every
+    array sent asks for it."""
+    name = _dtype_names.get(dtype)
+    if name is None:
+        name = _dtype_names[dtype] = dtype.name
+    return name
 
 
 def describe_type(obj) -> str:
@@ -282,9 +295,12 @@ JOIN_BELOW = 1 << 20  # smaller messages go in one write: the reader wakes once,
 
 
 def send(sock, header: dict, buffers: list = (), *, limits: Limits = DEFAULT_LIMITS) -> None:
-    chunks = pack(header, list(buffers), limits=limits)
-    if sum(len(c) if isinstance(c, bytes) else memoryview(c).nbytes for c in chunks) \
-            < JOIN_BELOW:
+    write(sock, pack(header, list(buffers), limits=limits))
+
+
+def write(sock, chunks: list) -> None:
+    """Send a packed message; a small one in one write, so the reader wakes once."""
+    if sum(memoryview(c).nbytes for c in chunks) < JOIN_BELOW:
         chunks = [b"".join(chunks)]
     for chunk in chunks:
         sock.sendall(chunk)
