@@ -2,6 +2,8 @@
 as replayed properties send them (``autograder/checks/prefetch.py``): the same replies as
 one call at a time, in the same order, ending at the first exception, hang or crash."""
 
+import time
+
 import numpy as np
 import pytest
 
@@ -84,9 +86,20 @@ def test_a_hang_or_a_crash_ends_the_batch_at_that_call(process, function):
     assert process.call("double", (4,), timeout=5).value == 8  # a fresh worker took over
 
 
+def test_the_checks_deadline_ends_a_batch_without_blaming_the_call(process):
+    """Each call is within its own limit, but the check runs out of time: the batch stops
+    there, and the check (not the call) fails for lack of time, as one by one."""
+    started = time.monotonic()
+    replies = process.call_batch(batch("hangs_on_three", [1, 2, 3, 4]), [5.0] * 4,
+                                 deadline=started + 1.0)
+    assert time.monotonic() - started < 3.0
+    assert [r.value for r in replies] == [1, 2]
+    assert process.call("double", (4,), timeout=5).value == 8
+
+
 def test_a_call_that_was_not_planned_gets_no_reply_from_the_batch(process):
     planned = [PlannedCall("double", (v,), None, {}, 5.0) for v in (1, 2)]
-    replies = prefetch(process, planned)
+    replies = prefetch(process, planned, float("inf"))
     assert replies.take(0, PlannedCall("double", (1,), None, {})).value == 2
     assert replies.take(1, PlannedCall("double", (2.0,), None, {})) is None  # float, not int
     assert replies.take(1, PlannedCall("double", (2,), None, {})) is None  # already taken
@@ -94,6 +107,7 @@ def test_a_call_that_was_not_planned_gets_no_reply_from_the_batch(process):
 
 def test_calls_that_need_the_grader_while_running_are_not_batched(process):
     timed = [PlannedCall("double", (v,), None, {"cpu_time": True}, 5.0) for v in (1, 2)]
-    assert prefetch(process, timed) is None
-    assert prefetch(process, [PlannedCall("double", (1,), None, {}, 5.0), None]) is None
+    assert prefetch(process, timed, float("inf")) is None
+    assert prefetch(process, [PlannedCall("double", (1,), None, {}, 5.0), None],
+                    float("inf")) is None
     assert isinstance(Prefetched([], []).take(0, timed[0]), type(None))

@@ -77,6 +77,22 @@ def test_values_it_cannot_write_exactly_are_refused(value):
         encode(value)
 
 
+@dataclasses.dataclass
+class Derived:
+    value: int
+    twice: int = dataclasses.field(init=False)
+
+    def __post_init__(self):
+        self.twice = 2 * self.value
+
+
+def test_a_value_that_cannot_be_rebuilt_is_not_recorded(monkeypatch):
+    monkeypatch.setattr(Derived, "__module__", "autograder.checks.recordings")
+    monkeypatch.setattr(recordings, "Derived", Derived, raising=False)
+    with pytest.raises(Unrecordable):
+        recordings.encode_example({"x": Derived(3)})
+
+
 def test_a_recording_cannot_name_a_class_outside_the_grader():
     with pytest.raises(ValueError, match="refusing"):
         decode({"dataclass": "subprocess:Popen", "fields": {}})

@@ -59,14 +59,15 @@ class Prefetched:
         return entry[1]
 
 
-def prefetch(process, planned: list[PlannedCall | None]) -> Prefetched | None:
+def prefetch(process, planned: list[PlannedCall | None], deadline: float) -> Prefetched | None:
     """Send the planned calls (one per input; None where planning failed) in one batch and
-    return the replies; None where batching does not apply."""
+    return the replies, all due by the check's ``deadline``; None where batching does not
+    apply."""
     if len(planned) < 2 or not all(c is not None and c.batchable for c in planned):
         return None
     try:
         results = process.call_batch([(c.function, c.args, c.kwargs, c.options)
-                                      for c in planned], [c.limit for c in planned])
+                                      for c in planned], [c.limit for c in planned], deadline)
     except wire.WireError:  # the batch would be over the message size limit
         return None
     return Prefetched(planned, results)

@@ -109,7 +109,11 @@ def decode(data):
 def encode_example(drawn: dict) -> dict:
     """One drawn example (keyword -> value), checked to decode to what was drawn."""
     data = {name: encode(value) for name, value in drawn.items()}
-    if {name: encode(value) for name, value in decode_example(data).items()} != data:
+    try:
+        same = {name: encode(value) for name, value in decode_example(data).items()} == data
+    except Exception as exc:  # never a failure of the check: the input is just not recorded
+        raise Unrecordable(f"a drawn value cannot be rebuilt ({exc})") from None
+    if not same:
         raise Unrecordable("a drawn value does not survive recording")
     return data
 

@@ -268,16 +268,18 @@ class Trial:
         runs from the start, as without a recording). Inputs the property rejected were not
         recorded; a timeout or crash stops the check, as it does under hypothesis. Where
         each input made one call, the calls go to the worker in one batch (``prefetch``)."""
-        examples_before = self.examples_run
+        examples_before, last_call_before = self.examples_run, self._last_call
         try:
             if hasattr(self.process, "call_batch") and all(
                     isinstance(e, dict) and e.get("batchable") is True for e in recorded):
                 self._prefetched = prefetch(self.process, [
-                    self.plan_call(prop, decode_example(e["drawn"])) for e in recorded])
+                    self.plan_call(prop, decode_example(e["drawn"])) for e in recorded],
+                    self.deadline)
+                self.last_call = last_call_before
             for self._example, example in enumerate(recorded):
                 self.run_example(prop, decode_example(example["drawn"]))
-        except Exception:
-            self.examples_run = examples_before
+        except Exception:  # hypothesis starts where it would have without the recording
+            self.examples_run, self.last_call = examples_before, last_call_before
             return False
         finally:
             self._prefetched = None

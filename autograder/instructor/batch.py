@@ -74,8 +74,7 @@ def grade_all(course: CourseConfig, assignment: AssignmentConfig,
                          len(submissions)))
     results = {}
     context = multiprocessing.get_context("spawn")
-    pinned = workers > 1 and os.environ.get("COURSE_PIN_WORKERS", "1") != "0" \
-        and workers <= len(os.sched_getaffinity(0))
+    pinned = 1 < workers <= len(os.sched_getaffinity(0))
     next_slot = context.Value("i", 0) if pinned else None
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
                              initargs=(course, assignment, next_slot)) as pool:

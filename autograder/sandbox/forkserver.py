@@ -69,26 +69,28 @@ class ForkServer:
         self.sock = parent
         self.lock = threading.Lock()
         self.ready = False
+        self._ready_lock = threading.Lock()
 
     def wait_ready(self) -> None:
         """Wait for the server's imports to finish; the grader does its own meanwhile."""
-        if self.ready:
-            return
-        self.sock.settimeout(120)
-        try:
-            message, _ = wire.recv(self.sock)
-        except (EOFError, OSError, wire.WireError) as exc:
-            raise RuntimeError(f"the fork server did not start ({exc})") from None
-        if not message.get("ready"):
-            raise RuntimeError("the fork server did not start")
-        self.sock.settimeout(None)
-        self.ready = True
+        with self._ready_lock:
+            if self.ready:
+                return
+            self.sock.settimeout(120)
+            try:
+                message, _ = wire.recv(self.sock)
+            except (EOFError, OSError, wire.WireError) as exc:
+                raise RuntimeError(f"the fork server did not start ({exc})") from None
+            if not message.get("ready"):
+                raise RuntimeError("the fork server did not start")
+            self.sock.settimeout(None)
+            self.ready = True
 
     def spawn(self, workdir: str) -> tuple[socket.socket, int]:
+        self.wait_ready()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             with self.lock:
-                self.wait_ready()
                 socket.send_fds(self.sock, [json.dumps({"workdir": workdir}).encode()],
                                 [theirs.fileno()])
                 (pid,) = wire.HEADER.unpack(wire.recv_exact(self.sock, wire.HEADER.size))

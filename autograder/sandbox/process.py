@@ -111,11 +111,14 @@ class StudentProcess:
             outcome.cpu_time = cpu_after - cpu_before if cpu_after is not None else None
         return outcome
 
-    def call_batch(self, calls: list[tuple], timeouts: list[float]) -> list:
+    def call_batch(self, calls: list[tuple], timeouts: list[float],
+                   deadline: float = float("inf")) -> list:
         """Run ``(function, args, kwargs, options)`` calls in order in one exchange, the
-        k-th reply due within ``timeouts[k]`` of the one before. One entry per call up to
-        the first that is not a result: a CallOutcome, or the StudentError or StudentCrash
-        that the same call alone would have raised (the batch ends there)."""
+        k-th reply due within ``timeouts[k]`` of the one before, and all by ``deadline``.
+        One entry per call up to the first that is not a result: a CallOutcome, or the
+        StudentError or StudentCrash that the same call alone would have raised (the batch
+        ends there). At ``deadline`` the worker is stopped and the list ends without an
+        entry for the call that was running: the check has run out of time."""
         self.ensure_started()
         requests, buffers = [], []
         for function, args, kwargs, options in calls:
@@ -128,7 +131,13 @@ class StudentProcess:
             wire.write(self.sock, message)
             start = time.monotonic()
             for limit in timeouts:
-                header, reply_buffers = self.receive(start + limit)
+                try:
+                    header, reply_buffers = self.receive(min(start + limit, deadline))
+                except TimeoutError:
+                    self.kill()
+                    if time.monotonic() < start + limit:
+                        break  # the check's deadline, not the call's own limit
+                    raise
                 now = time.monotonic()
                 if header.get("op") == "callback":
                     raise wire.WireError("a callback in a batch of calls")
@@ -139,7 +148,6 @@ class StudentProcess:
         except StudentCrash as crash:
             results.append(crash)
         except TimeoutError:
-            self.kill()
             results.append(StudentCrash("timed out"))
         except (EOFError, ConnectionError, BrokenPipeError):
             self.kill()
