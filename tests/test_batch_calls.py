@@ -9,7 +9,13 @@ import pytest
 
 from autograder.checks.prefetch import PlannedCall, Prefetched, prefetch
 from autograder.sandbox.forkserver import fork_server
-from autograder.sandbox.process import CallOutcome, StudentCrash, StudentError, StudentProcess
+from autograder.sandbox.process import (
+    CallOutcome,
+    StudentCrash,
+    StudentError,
+    StudentProcess,
+    call_request,
+)
 
 SOURCE = """
 import os, time
@@ -54,7 +60,7 @@ def process(course):
 
 
 def batch(function, values):
-    return [(function, (v,), None, {}) for v in values]
+    return [call_request(function, (v,), None) for v in values]
 
 
 def test_a_batch_gives_each_call_its_reply_in_order(process):

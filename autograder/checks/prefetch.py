@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from ..sandbox.child import wire
+from ..sandbox.process import call_request
 
 
 class Planned(BaseException):
@@ -31,11 +32,15 @@ class PlannedCall:
     limit: float = 0.0
 
     @cached_property
+    def request(self) -> tuple[dict, list]:
+        """The call as sent to the worker (encoded once: for the batch and for ``key``)."""
+        return call_request(self.function, self.args, self.kwargs, **self.options)
+
+    @cached_property
     def key(self) -> tuple:
-        """What identifies the call: the function, the options and the bytes sent."""
-        tree, buffers = wire.encode([list(self.args), dict(self.kwargs or {})])
-        text = json.dumps([self.function, sorted(self.options.items()), tree])  # 2 is not 2.0
-        return text, [bytes(b) for b in buffers]
+        """What identifies the call: the request and the bytes sent (as text: 2 is not 2.0)."""
+        request, buffers = self.request
+        return json.dumps(request), [bytes(b) for b in buffers]
 
     @property
     def batchable(self) -> bool:
@@ -66,8 +71,8 @@ def prefetch(process, planned: list[PlannedCall | None], deadline: float) -> Pre
     if len(planned) < 2 or not all(c is not None and c.batchable for c in planned):
         return None
     try:
-        results = process.call_batch([(c.function, c.args, c.kwargs, c.options)
-                                      for c in planned], [c.limit for c in planned], deadline)
+        results = process.call_batch([c.request for c in planned], [c.limit for c in planned],
+                                     deadline)
     except wire.WireError:  # the batch would be over the message size limit
         return None
     return Prefetched(planned, results)

@@ -111,18 +111,17 @@ class StudentProcess:
             outcome.cpu_time = cpu_after - cpu_before if cpu_after is not None else None
         return outcome
 
-    def call_batch(self, calls: list[tuple], timeouts: list[float],
+    def call_batch(self, calls: list[tuple[dict, list]], timeouts: list[float],
                    deadline: float = float("inf")) -> list:
-        """Run ``(function, args, kwargs, options)`` calls in order in one exchange, the
-        k-th reply due within ``timeouts[k]`` of the one before, and all by ``deadline``.
+        """Run calls (each ``call_request``'s request and buffers) in order in one exchange,
+        the k-th reply due within ``timeouts[k]`` of the one before, and all by ``deadline``.
         One entry per call up to the first that is not a result: a CallOutcome, or the
         StudentError or StudentCrash that the same call alone would have raised (the batch
         ends there). At ``deadline`` the worker is stopped and the list ends without an
         entry for the call that was running: the check has run out of time."""
         self.ensure_started()
         requests, buffers = [], []
-        for function, args, kwargs, options in calls:
-            request, call_buffers = call_request(function, args, kwargs, **options)
+        for request, call_buffers in calls:
             requests.append(dict(request, buffers=len(call_buffers)))
             buffers += call_buffers
         message = wire.pack({"op": "calls", "calls": requests}, buffers)  # WireError: too big
