@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from autograder.checks.prefetch import PlannedCall, Prefetched, prefetch
+from autograder.sandbox.child.wire import Ref
 from autograder.sandbox.forkserver import fork_server
 from autograder.sandbox.process import (
     CallOutcome,
@@ -105,10 +106,13 @@ def test_the_checks_deadline_ends_a_batch_without_blaming_the_call(process):
 
 def test_a_call_that_was_not_planned_gets_no_reply_from_the_batch(process):
     planned = [PlannedCall("double", (v,), None, {}, 5.0) for v in (1, 2)]
-    replies = prefetch(process, planned, float("inf"))
-    assert replies.take(0, PlannedCall("double", (1,), None, {})).value == 2
-    assert replies.take(1, PlannedCall("double", (2.0,), None, {})) is None  # float, not int
-    assert replies.take(1, PlannedCall("double", (2,), None, {})) is None  # already taken
+    replies = Prefetched()
+    replies.add([(0, 0), (1, 0)], planned, prefetch(process, planned, float("inf")))
+    assert replies.reply((1, 0), PlannedCall("double", (2,), None, {})).value == 4
+    assert replies.take((0, 0), PlannedCall("double", (1,), None, {})).value == 2
+    assert replies.take((1, 1), PlannedCall("double", (2,), None, {})) is None  # not planned
+    assert replies.take((1, 0), PlannedCall("double", (2.0,), None, {})) is None  # not an int
+    assert replies.take((1, 0), PlannedCall("double", (2,), None, {})) is None  # taken
 
 
 def test_calls_that_need_the_grader_while_running_are_not_batched(process):
@@ -116,4 +120,11 @@ def test_calls_that_need_the_grader_while_running_are_not_batched(process):
     assert prefetch(process, timed, float("inf")) is None
     assert prefetch(process, [PlannedCall("double", (1,), None, {}, 5.0), None],
                     float("inf")) is None
-    assert isinstance(Prefetched([], []).take(0, timed[0]), type(None))
+    assert Prefetched().take((0, 0), timed[0]) is None
+
+
+def test_only_calls_that_keep_and_use_nothing_in_the_worker_may_be_reordered():
+    assert PlannedCall("double", (np.ones(2),), None, {}).reorderable
+    assert not PlannedCall("step", (1,), None, {"keep": "state"}).reorderable
+    assert not PlannedCall("step", (Ref("state"),), None, {}).reorderable
+    assert not PlannedCall("step", ({"state": Ref("state")},), None, {}).reorderable

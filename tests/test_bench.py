@@ -14,6 +14,7 @@ from conftest import ROOT
 sys.path.insert(0, str(ROOT))  # bench/ is a folder of the repository, not an installed package
 from bench.mutants import mutants
 from bench.notebooks import definitions
+from bench.stats import merged_runs
 from bench.submissions import reference_source, submission_set
 
 
@@ -58,3 +59,13 @@ def test_smoke_run_writes_json_markdown_and_plots(tmp_path):
     for suffix in ("-latency.png", "-throughput.png"):
         png = next((tmp_path / "results").glob(f"*{suffix}"))
         assert png.read_bytes().startswith(b"\x89PNG")
+
+
+def test_repeated_runs_merge_into_their_means():
+    runs = [{"wall_s": 2.0, "submissions": 4, "startup_s": None, "scores": {"a": 1},
+             "per_submission_s": {"a": 1.0, "b": 3.0}},
+            {"wall_s": 4.0, "submissions": 4, "startup_s": None, "scores": {"a": 1},
+             "per_submission_s": {"a": 2.0, "b": 5.0}}]
+    assert merged_runs(runs) == {"wall_s": 3.0, "submissions": 4, "startup_s": None,
+                                 "scores": {"a": 1}, "per_submission_s": {"a": 1.5, "b": 4.0},
+                                 "runs_wall_s": [2.0, 4.0]}

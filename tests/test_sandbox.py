@@ -108,3 +108,15 @@ def test_every_layer_is_on_and_reported(grader):
         "memory_mb", "cpu_seconds", "processes", "open_files", "file_mb",
         "unprivileged-user", "clean-environment"}
     assert result.to_json()["sandbox"] == result.sandbox
+
+
+def test_every_worker_starts_the_global_random_generators_alike(course):
+    """A submission that draws from np.random (against the contract) gets the same
+    feedback from two graders, whose fork servers started with different random states."""
+    from autograder.grading import Grader
+
+    path = SUBMISSIONS / "a2-optimization" / "bug_dropout_global_random.py"
+    first, second = (Grader(course).grade_file(path, "a2-optimization").to_json()
+                     for _ in range(2))
+    assert first["score"] < first["max_score"]
+    assert first == second

@@ -13,7 +13,7 @@ import numbers
 import numpy as np
 
 from ..sandbox.child.wire import CallbackMarker, Rng, TensorData
-from .model import CheckFailure
+from .model import CheckFailure, Later
 
 TOLERANCES = {
     "float64": (1e-6, 1e-9),
@@ -90,7 +90,8 @@ def expect_match(received, expected, *, what: str = "the result", counterexample
     problem = find_mismatch(received, expected, what, check_device)
     if problem is not None:
         raise CheckFailure(problem, counterexample=counterexample,
-                           expected=render(expected), received=render(received))
+                           expected=Later(lambda: render(expected)),
+                           received=Later(lambda: render(received)))
 
 
 def find_mismatch(received, expected, what: str, check_device: bool = True) -> str | None:

@@ -6,11 +6,43 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 
-class CheckFailure(Exception):
-    """A rule is broken; carries what a student needs to see it for themselves."""
+class Later:
+    """A text written only when it is read: while hypothesis shrinks a counterexample, most
+    failures are raised and thrown away, and describing their values is most of their cost."""
 
-    def __init__(self, message: str, *, counterexample: str | None = None,
-                 expected: str | None = None, received: str | None = None):
+    def __init__(self, write: Callable[[], str]):
+        self.write = write
+
+
+class Detail:
+    """A failure's detail, kept as given and written out the first time it is read."""
+
+    def __set_name__(self, owner, name):
+        self.slot = "_" + name
+
+    def __get__(self, failure, owner=None):
+        if failure is None:
+            return self
+        value = getattr(failure, self.slot)
+        if isinstance(value, Later):
+            value = value.write()
+            setattr(failure, self.slot, value)
+        return value
+
+    def __set__(self, failure, value) -> None:
+        setattr(failure, self.slot, value)
+
+
+class CheckFailure(Exception):
+    """A rule is broken; carries what a student needs to see it for themselves (each detail
+    a text, or a ``Later`` one)."""
+
+    counterexample = Detail()
+    expected = Detail()
+    received = Detail()
+
+    def __init__(self, message: str, *, counterexample: str | Later | None = None,
+                 expected: str | Later | None = None, received: str | Later | None = None):
         super().__init__(message)
         self.message = message
         self.counterexample = counterexample

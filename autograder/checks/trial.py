@@ -10,7 +10,7 @@ from collections.abc import Callable
 from ..sandbox.child import wire
 from ..sandbox.process import CallOutcome, StudentCrash, StudentError, StudentProcess
 from .compare import expect_match, render
-from .model import CheckFailure
+from .model import CheckFailure, Later
 from .prefetch import Planned, PlannedCall, Prefetched, prefetch
 from .recordings import Recordings, Unrecordable, decode_example, encode_example
 
@@ -47,6 +47,7 @@ class Trial:
         self._planning: list | None = None  # the planning pass of a batch (see prefetch)
         self._prefetched: Prefetched | None = None
         self._example = 0  # the replayed example running now
+        self._call_place = 0  # the place of the next call within the example
         self.last_call = ""  # the latest call, shown as the input of a failure
         self.timed_out = False
 
@@ -61,12 +62,17 @@ class Trial:
         limit = min(remaining, timeout or self.call_timeout)
         self.last_call = (function, args, kwargs)
         planned = PlannedCall(function, args, kwargs, options, limit)
+        slot = (self._example, self._call_place)
+        self._call_place += 1
         if self._planning is not None:
-            self._planning.append(planned)
-            raise Planned
-        self.calls_made += 1
-        self.unbatchable_calls += not planned.batchable
-        reply = self._prefetched.take(self._example, planned) if self._prefetched else None
+            reply = self._prefetched.reply(slot, planned)
+            if reply is None:
+                self._planning.append((slot[1], planned))
+                raise Planned
+        else:
+            self.calls_made += 1
+            self.unbatchable_calls += not planned.batchable
+            reply = self._prefetched.take(slot, planned) if self._prefetched else None
         try:
             if reply is None:
                 return self.process.call(function, args, kwargs, timeout=limit, **options)
@@ -100,7 +106,7 @@ class Trial:
         printed = f"\nIt printed: {err.stdout[:500]}" if err.stdout.strip() else ""
         return CheckFailure(
             f"{function} raised {err.type_name}: {err.message}{hint}\n{err.traceback}".rstrip()
-            + printed, counterexample=self.describe_call(function, args, kwargs))
+            + printed, counterexample=self.described(function, args, kwargs))
 
     def expect_raises(self, exc_type: str, *args, **kwargs) -> None:
         """The function under test must raise ``exc_type`` (by name) on these arguments."""
@@ -110,11 +116,11 @@ class Trial:
             if err.type_name != exc_type:
                 raise CheckFailure(
                     f"{self.function} must raise {exc_type}, but it raised {err.type_name}: "
-                    f"{err.message}", counterexample=self.describe_call(
+                    f"{err.message}", counterexample=self.described(
                         self.function, args, kwargs)) from None
             return
         raise CheckFailure(f"{self.function} must raise {exc_type}, but it returned normally",
-                           counterexample=self.describe_call(self.function, args, kwargs),
+                           counterexample=self.described(self.function, args, kwargs),
                            received=render(value))
 
     @property
@@ -158,8 +164,16 @@ class Trial:
             yield
         except CheckFailure as failure:
             if failure.counterexample is None:
-                failure.counterexample = self.last_call
+                failure.counterexample = self.described_last_call()
             raise
+
+    def described(self, function, args, kwargs) -> Later:
+        """A call, described only if the failure that names it is shown."""
+        return Later(lambda: self.describe_call(function, args, kwargs))
+
+    def described_last_call(self) -> str | Later:
+        call = self._last_call
+        return self.described(*call) if isinstance(call, tuple) else call
 
     @staticmethod
     def assume(condition) -> None:
@@ -172,7 +186,7 @@ class Trial:
             raise UnsatisfiedAssumption()
 
     def fail(self, message: str, **details) -> None:
-        raise CheckFailure(message, counterexample=self.last_call, **details)
+        raise CheckFailure(message, counterexample=self.described_last_call(), **details)
 
     def expect_unchanged(self, *args, **kwargs):
         """Call the function under test and fail if it modified any of its inputs."""
@@ -235,8 +249,8 @@ class Trial:
                     self.examples_run -= 1
                     raise
                 if drawn_examples is not None:
-                    drawn_examples.append({"drawn": encoded, "batchable": (
-                        self.calls_made - calls == 1 and self.unbatchable_calls == unbatchable)})
+                    drawn_examples.append({"drawn": encoded, "calls": self.calls_made - calls,
+                                           "batchable": self.unbatchable_calls == unbatchable})
 
             try:
                 run()
@@ -259,6 +273,7 @@ class Trial:
 
     def run_example(self, prop, drawn: dict) -> None:
         self.examples_run += 1
+        self._call_place = 0
         if time.monotonic() > self.deadline:
             raise Abort(CheckFailure("the check ran out of time (its time limit was reached)"))
         prop(**drawn)
@@ -266,15 +281,14 @@ class Trial:
     def replayed(self, prop, recorded: list[dict]) -> bool:
         """Run ``prop`` on recorded inputs; False at the first that fails (hypothesis then
         runs from the start, as without a recording). Inputs the property rejected were not
-        recorded; a timeout or crash stops the check, as it does under hypothesis. Where
-        each input made one call, the calls go to the worker in one batch (``prefetch``)."""
+        recorded; a timeout or crash stops the check, as it does under hypothesis. The calls
+        go to the worker in batches where they can (``prefetch``)."""
         examples_before, last_call_before = self.examples_run, self._last_call
         try:
             if hasattr(self.process, "call_batch") and all(
-                    isinstance(e, dict) and e.get("batchable") is True for e in recorded):
-                self._prefetched = prefetch(self.process, [
-                    self.plan_call(prop, decode_example(e["drawn"])) for e in recorded],
-                    self.deadline)
+                    isinstance(e, dict) and e.get("batchable") is True
+                    and isinstance(e.get("calls"), int) for e in recorded):
+                self._prefetched = self.prefetch_calls(prop, recorded)
                 self.last_call = last_call_before
             for self._example, example in enumerate(recorded):
                 self.run_example(prop, decode_example(example["drawn"]))
@@ -285,13 +299,36 @@ class Trial:
             self._prefetched = None
         return True
 
-    def plan_call(self, prop, drawn: dict) -> PlannedCall | None:
-        """The call ``prop`` makes on ``drawn``, found by running it up to that call."""
-        self._planning = []
+    def prefetch_calls(self, prop, recorded: list[dict]) -> Prefetched:
+        """The replies to the calls the recorded inputs will make: one batch of every
+        input's first call, then one of the second calls of those that made two, and so on
+        while every input plans its call. Batches that would run an input's later call
+        after another input's calls need every call to be reorderable (see ``prefetch``)."""
+        prefetched = self._prefetched = Prefetched()
+        counts = [e["calls"] for e in recorded]
+        for place in range(max(counts, default=0)):
+            inputs = [i for i, n in enumerate(counts) if n > place]
+            planned = [self.plan_call(prop, decode_example(recorded[i]["drawn"]), i, place)
+                       for i in inputs]
+            if max(counts) > 1 and not all(c is not None and c.reorderable for c in planned):
+                break
+            replies = prefetch(self.process, planned, self.deadline)
+            if replies is None:
+                break
+            prefetched.add([(i, place) for i in inputs], planned, replies)
+            if len(replies) < len(planned) or isinstance(replies[-1], Exception):
+                break  # the batch stopped at an exception; the real pass goes on from there
+        return prefetched
+
+    def plan_call(self, prop, drawn: dict, example: int, place: int) -> PlannedCall | None:
+        """The call ``prop`` makes at ``place`` on ``drawn``, found by running it up to that
+        call (the calls before it answered from the batches so far)."""
+        self._planning, self._example, self._call_place = [], example, 0
         try:
             prop(**drawn)
         except Planned:
-            return self._planning[0]
+            planned_place, call = self._planning[0]
+            return call if planned_place == place else None
         except Exception:
             return None
         finally:

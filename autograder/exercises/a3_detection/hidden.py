@@ -12,9 +12,9 @@ import numpy as np
 import torch
 from hypothesis import assume
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
 from ...checks import CheckFailure, CheckList
+from ...checks.strategies import fixed_shape_arrays, shapes
 from ...checks.trial import Abort
 from ...sandbox.process import StudentError
 from .support import (
@@ -235,9 +235,9 @@ def batched_unchanged(t):
 def centres_and_sizes(draw):
     """(box_xy, box_wh, dtype): any leading dims (none and empty included), multiples of 1/64,
     so that every correct formula gives exactly the same corners."""
-    lead = draw(hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4))
-    xy = draw(hnp.arrays(np.int64, (*lead, 2), elements=st.integers(-3200, 3200))) / 64
-    wh = draw(hnp.arrays(np.int64, (*lead, 2), elements=st.integers(0, 3200))) / 64
+    lead = draw(shapes(min_dims=0, max_dims=3, min_side=0, max_side=4))
+    xy = draw(fixed_shape_arrays(np.int64, (*lead, 2), st.integers(-3200, 3200))) / 64
+    wh = draw(fixed_shape_arrays(np.int64, (*lead, 2), st.integers(0, 3200))) / 64
     return xy, wh, draw(dtypes())
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import random
 import signal
 import socket
 import sys
@@ -340,6 +341,7 @@ def become_worker(conn: socket.socket, server: socket.socket, request: dict) -> 
             os.dup2(devnull, fd)
         os.close(devnull)
         os.chdir(request["workdir"])
+        seed_global_generators()
         layers = []
         if (request.get("sandbox") or {}).get("enabled"):
             from . import isolation
@@ -348,6 +350,17 @@ def become_worker(conn: socket.socket, server: socket.socket, request: dict) -> 
         worker_main(conn, request, layers)
     finally:
         os._exit(0)
+
+
+def seed_global_generators(seed: int = 0) -> None:
+    """Every worker starts the global random generators from the same seed: a submission
+    that draws from them (against the contract) still gets the same results, and the same
+    feedback, every time it is graded."""
+    random.seed(seed)
+    if "numpy" in sys.modules:
+        sys.modules["numpy"].random.seed(seed)
+    if "torch" in sys.modules:
+        sys.modules["torch"].manual_seed(seed)
 
 
 def fork_worker(conn: socket.socket, server: socket.socket, request: dict) -> int:
@@ -382,6 +395,8 @@ def serve_forks(fd: int, config: dict) -> None:
     """The fork server: import the heavy libraries once, then fork a worker per request."""
     for name in config.get("preload", []):
         __import__(name)
+    if "numpy" in sys.modules:  # numpy imports it on first use; every worker seeds it
+        __import__("numpy.random")
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(int(config.get("threads", 1)))
         # autograd imports this (and sympy) on its first call with grad_outputs: ~1 s
