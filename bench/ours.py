@@ -21,7 +21,7 @@ from pathlib import Path
 
 from autograder.config import CourseConfig
 from autograder.grading import Grader
-from autograder.instructor.batch import grade_all
+from autograder.instructor.batch import grade_all, pin_to_own_core
 
 from . import probes as probes_module
 
@@ -75,10 +75,12 @@ _grader: Grader | None = None
 _probes: probes_module.Probes | None = None
 
 
-def _start_worker(course: CourseConfig, warmups: list[tuple[Path, str]]) -> None:
-    """A warm grader: each assignment's fork server started and its checks loaded by
-    grading a file that defines nothing (so no check calls anything)."""
+def _start_worker(course: CourseConfig, warmups: list[tuple[Path, str]], next_slot) -> None:
+    """A warm grader on a core of its own, as ``grade_all`` runs them: each assignment's
+    fork server started and its checks loaded by grading a file that defines nothing (so
+    no check calls anything)."""
     global _grader, _probes
+    pin_to_own_core(next_slot)
     _grader, _probes = Grader(course), probes_module.install()
     for path, assignment_id in warmups:
         _grader.grade_file(path, assignment_id)
@@ -108,7 +110,7 @@ def latencies(course: CourseConfig, items: list[tuple[str, Path, str]], workers:
     warmups = [(empty, a) for a in dict.fromkeys(item[2] for item in items)]
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                             initargs=(course, warmups)) as pool:
+                             initargs=(course, warmups, context.Value("i", 0))) as pool:
         futures = [pool.submit(_timed_grade, *item) for item in items]
         return [f.result() for f in futures]
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from autograder import exercises
 from autograder.config import CourseConfig
 from autograder.grading import DEVICE_NAMES, Grader, resolve_device, run_exercises
+from autograder.instructor.batch import pin_to_own_core
 from autograder.results import GradeResult
 from autograder.sandbox.inprocess import InProcess
 from autograder.submission import read_submission
@@ -60,7 +61,9 @@ def _pairs(course: CourseConfig, path: Path, assignment_id: str, repeats: int) -
 
 def overhead(course: CourseConfig, path: Path, assignment_id: str, repeats: int) -> dict:
     """Sandboxed minus in-process grading time of one submission (medians of ``repeats``),
-    measured in a fresh process so that in-process student code cannot touch the bench."""
+    measured in a fresh process so that in-process student code cannot touch the bench,
+    on a core of its own as ``grade_all``'s workers run."""
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(1, mp_context=context) as pool:
+    with ProcessPoolExecutor(1, mp_context=context, initializer=pin_to_own_core,
+                             initargs=(context.Value("i", 0),)) as pool:
         return pool.submit(_pairs, course, path, assignment_id, repeats).result()
