@@ -89,9 +89,14 @@ def expect_match(received, expected, *, what: str = "the result", counterexample
     """Raise CheckFailure naming the first place where ``received`` breaks ``expected``."""
     problem = find_mismatch(received, expected, what, check_device)
     if problem is not None:
-        raise CheckFailure(problem, counterexample=counterexample,
-                           expected=Later(lambda: render(expected)),
-                           received=Later(lambda: render(received)))
+        raise mismatch(problem, received, expected, counterexample)
+
+
+def mismatch(problem: str, received, expected, counterexample=None) -> CheckFailure:
+    """The failure for ``problem``, showing both values (rendered only if it is shown)."""
+    return CheckFailure(problem, counterexample=counterexample,
+                        expected=Later(lambda: render(expected)),
+                        received=Later(lambda: render(received)))
 
 
 def find_mismatch(received, expected, what: str, check_device: bool = True) -> str | None:

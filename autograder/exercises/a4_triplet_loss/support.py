@@ -16,8 +16,7 @@ import torch
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from ...checks.compare import find_mismatch, render, tolerance
-from ...checks.model import CheckFailure
+from ...checks.compare import find_mismatch, mismatch, tolerance
 from ...checks.strategies import float_dtypes, seeds
 from ...sandbox.child.wire import TensorData
 from ...sandbox.process import StudentError
@@ -215,8 +214,7 @@ def expect_gradients(t, received, expected, names) -> None:
             rtol, atol = tolerance(want.dtype)
             problem += (f"; gradients allow a difference of {atol:g} + {rtol:g} * (the "
                         "largest |entry| of the expected gradient)")
-        raise CheckFailure(problem, counterexample=t.last_call, expected=render(want),
-                           received=render(got))
+        raise mismatch(problem, got, want, t.described_last_call())
 
 
 def same_layout(got, want: TensorData) -> bool:
