@@ -138,17 +138,17 @@ def test_a_second_submission_is_checked_on_the_recorded_inputs(course, private_c
     replaying.grade_file(reference, "a1-activations")
     assert list(private_cache.glob("examples/a1-activations-*/*.json"))
     replays = []
-    original = Trial.replayed
+    original = Trial.replay
 
     def spy(self, prop, recorded):
         replays.append(original(self, prop, recorded))
         return replays[-1]
 
-    monkeypatch.setattr(Trial, "replayed", spy)
+    monkeypatch.setattr(Trial, "replay", spy)
     result = replaying.grade_file(SUBMISSIONS / "a1-activations" / "correct_logaddexp.py",
                                   "a1-activations")
     assert result.score == result.max_score
-    assert replays and all(replays)
+    assert replays and all(failed_at is None for failed_at in replays)
 
 
 def test_an_input_making_two_calls_replays_in_one_batch_per_call(course, private_cache,
@@ -201,6 +201,58 @@ def test_a_corrupt_recording_falls_back_to_hypothesis(course, private_cache):
         without_timings(plain.grade_file(path, "a1-activations").to_json())
 
 
+def test_a_replayed_failure_is_shrunk_without_drawing_the_inputs_before_it(
+        course, private_cache, monkeypatch):
+    """bug_clip_20 passes sigmoid/matches-reference's recorded inputs until one below -21:
+    hypothesis starts from that input, not from the first of the recording."""
+    from hypothesis.control import _current_build_context
+
+    replaying, _ = graders(course)
+    replaying.grade_file(ROOT / "solutions" / "a1_activations.py", "a1-activations")
+    runs, original = [], Trial.run_example
+
+    def spy(self, prop, drawn):
+        passed = False
+        try:
+            original(self, prop, drawn)
+            passed = True
+        finally:
+            if self.check_id == "sigmoid/matches-reference":
+                runs.append((_current_build_context.value is not None, passed))
+
+    monkeypatch.setattr(Trial, "run_example", spy)
+    replaying.grade_file(SUBMISSIONS / "a1-activations" / "bug_clip_20.py", "a1-activations")
+    replayed = [passed for under_hypothesis, passed in runs if not under_hypothesis]
+    shrinking = [passed for under_hypothesis, passed in runs if under_hypothesis]
+    assert replayed[-1] is False and replayed.count(True) == len(replayed) - 1 > 10
+    assert shrinking[0] is False and len(shrinking) > 5
+
+
+def test_a_recorded_start_that_no_longer_fails_falls_back_to_a_full_run(course,
+                                                                        private_cache):
+    """Every recorded input given the choices of the first (which passes): the shrink
+    starts from a passing input, so hypothesis runs from the start and still fails the
+    same checks with the same score."""
+    replaying, plain = graders(course)
+    path = SUBMISSIONS / "a1-activations" / "bug_clip_20.py"
+    replaying.grade_file(ROOT / "solutions" / "a1_activations.py", "a1-activations")
+    for stored in private_cache.glob("examples/a1-activations-*/*.json"):
+        data = json.loads(stored.read_text())
+        for example in data["examples"]:
+            example["choices"] = data["examples"][0]["choices"]
+        stored.write_text(json.dumps(data))
+    recordings._shared.clear()
+
+    def failed(result):
+        return {(e["function"], c["name"]) for e in result["exercises"] for c in e["checks"]
+                if not c["passed"]}
+
+    replayed = replaying.grade_file(path, "a1-activations").to_json()
+    alone = plain.grade_file(path, "a1-activations").to_json()
+    assert replayed["score"] == alone["score"] < alone["max_score"]
+    assert failed(replayed) == failed(alone)
+
+
 SAME_RESULTS = [
     "a1-activations/bug_clip_20.py", "a1-activations/bug_derivative_naive_ratio.py",
     "a1-activations/bug_math_exp.py",  # fails a property whose inputs make two calls each
@@ -214,8 +266,9 @@ SAME_RESULTS = [
 @pytest.mark.slow
 @pytest.mark.parametrize("name", SAME_RESULTS)
 def test_replaying_gives_exactly_the_results_of_hypothesis_alone(course, private_cache, name):
-    """Buggy submissions fail on a replayed input; hypothesis then reaches the same input and
-    shrinks it to the same counterexample, so every message, input and score agrees."""
+    """Buggy submissions fail on a replayed input, which hypothesis then shrinks; without a
+    recording, hypothesis's search reaches the same input first and the same shrink
+    follows, so every message, input and score agrees."""
     path = SUBMISSIONS / name
     assert path.is_file(), name
     assignment_id = path.parent.name

@@ -4,9 +4,10 @@ With a fixed seed, hypothesis draws the same inputs for every submission until o
 them fails: what it draws depends on the seed, the strategies and which inputs failed or
 were rejected, never on the values the property computed. So the inputs of a run that
 passed are recorded, and the next submission is first checked on exactly those, without
-hypothesis's engine, which is most of a check's time. When a replayed input fails,
-hypothesis runs the property from the same seed as it would have without a recording:
-it reaches the same failing input and shrinks it to the same counterexample.
+hypothesis's engine, which is most of a check's time. Each input is recorded with
+hypothesis's choice sequence for it: when a replayed input fails, hypothesis shrinks it
+from that sequence (``hypothesis_run``), as it shrinks the same input when its own search
+finds it without a recording, so the counterexample is the same either way.
 
 Recordings live in memory and, when a folder is given, on disk (one JSON file per
 property), so that a new grading process replays them too. A recording is keyed by the
@@ -120,6 +121,19 @@ def encode_example(drawn: dict) -> dict:
 
 def decode_example(data: dict) -> dict:
     return {name: decode(value) for name, value in data.items()}
+
+
+def encode_choices(choices: bytes) -> str:
+    """Hypothesis's choice sequence for an example (what a shrink starts from), as text."""
+    return base64.b64encode(choices).decode()
+
+
+def recorded_choices(example) -> bytes | None:
+    """The choice sequence recorded with an example; None if it has none that reads."""
+    try:
+        return base64.b64decode(example["choices"], validate=True)
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def fingerprint(*packages: str) -> str:

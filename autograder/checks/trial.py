@@ -10,9 +10,17 @@ from collections.abc import Callable
 from ..sandbox.child import wire
 from ..sandbox.process import CallOutcome, StudentCrash, StudentError, StudentProcess
 from .compare import expect_match, render
+from .hypothesis_run import choice_bytes, run_hypothesis
 from .model import CheckFailure, Later
 from .prefetch import Planned, PlannedCall, Prefetched, prefetch
-from .recordings import Recordings, Unrecordable, decode_example, encode_example
+from .recordings import (
+    Recordings,
+    Unrecordable,
+    decode_example,
+    encode_choices,
+    encode_example,
+    recorded_choices,
+)
 
 
 class Abort(BaseException):
@@ -211,65 +219,88 @@ class Trial:
         """Run the decorated property on inputs drawn by hypothesis (seeded), and on
         failure raise the CheckFailure of the smallest failing input it can find.
 
-        The inputs of a run that passed are recorded; later runs of the same property
-        replay them first and use hypothesis only if one fails (see ``recordings``)."""
-
-        from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
-        from hypothesis.errors import UnsatisfiedAssumption
-
-        from . import hypothesis_setup  # noqa: F401 - the same inputs in every process
+        First the first failing input is found: among the recorded inputs of a run that
+        passed, when there is one (see ``recordings``), else by hypothesis's search, which
+        records the inputs if all pass. Then hypothesis shrinks that input. Both ways reach
+        the same input with the same seed, so the counterexample is the same; a replayed
+        failure skips drawing the inputs before it again (see ``hypothesis_run``)."""
 
         def decorate(prop):
             examples = max_examples or self.max_examples
             key = f"{self.check_id}#{self.properties_run}:seed={self.seed}:n={examples}"
             self.properties_run += 1
             recorded = self.recordings.get(key) if self.recordings else None
-            if recorded is not None and self.replayed(prop, recorded):
-                return prop
-            drawn_examples: list | None = [] if self.recordings else None
-
-            @seed(self.seed)
-            @settings(max_examples=examples, database=None, deadline=None,
-                      derandomize=False, suppress_health_check=list(HealthCheck),
-                      phases=(Phase.explicit, Phase.generate, Phase.shrink),
-                      report_multiple_bugs=False, verbosity=Verbosity.quiet, print_blob=False)
-            @given(**strategies)
-            def run(**drawn):
-                nonlocal drawn_examples
-                encoded = None
-                if drawn_examples is not None:
-                    try:
-                        encoded = encode_example(drawn)  # before the property can touch it
-                    except Unrecordable:
-                        drawn_examples = None
-                calls, unbatchable = self.calls_made, self.unbatchable_calls
-                try:
-                    self.run_example(prop, drawn)
-                except UnsatisfiedAssumption:  # rejected: neither an example nor recorded
-                    self.examples_run -= 1
-                    raise
-                if drawn_examples is not None:
-                    drawn_examples.append({"drawn": encoded, "calls": self.calls_made - calls,
-                                           "batchable": self.unbatchable_calls == unbatchable})
-
-            try:
-                run()
-            except CheckFailure as failure:
-                raise failure from None
-            except Abort:
-                raise
-            except Exception as exc:  # hypothesis' own errors: flaky results and the like
-                name = type(exc).__name__
-                if "Flaky" in name:
-                    raise CheckFailure(
-                        f"{self.function} gave different results for the same input "
-                        "(results must be deterministic)") from None
-                raise
-            if drawn_examples is not None:
-                self.recordings.put(key, drawn_examples)
+            failing = None
+            if recorded is not None:
+                failed_at = self.replay(prop, recorded)
+                if failed_at is None:
+                    return prop
+                failing = recorded_choices(recorded[failed_at])
+            if failing is None:
+                failing = self.search(prop, strategies, examples, key)
+                if failing is None:
+                    return prop
+            self.shrink(prop, strategies, examples, failing)
             return prop
 
         return decorate
+
+    def search(self, prop, strategies: dict, examples: int, key: str) -> bytes | None:
+        """Hypothesis draws inputs until one fails: None if none did (their record then
+        kept for later runs), else the choice sequence of the one that failed."""
+        recording: list | None = [] if self.recordings else None
+        failing: list = []  # the failure raised, and hypothesis's record of its input
+
+        def example(drawn: dict, data) -> None:
+            nonlocal recording
+            encoded = None
+            if recording is not None:
+                try:
+                    encoded = encode_example(drawn)  # before the property can touch it
+                except Unrecordable:
+                    recording = None
+            calls, unbatchable = self.calls_made, self.unbatchable_calls
+            try:
+                self.drawn_example(prop, drawn)
+            except Exception as exc:
+                failing[:] = [exc, data]
+                raise
+            if recording is not None:
+                recording.append({"drawn": encoded,
+                                  "choices": encode_choices(choice_bytes(data)),
+                                  "calls": self.calls_made - calls,
+                                  "batchable": self.unbatchable_calls == unbatchable})
+
+        try:
+            run_hypothesis(example, strategies, function=self.function, seed=self.seed,
+                           max_examples=examples)
+        except Exception as exc:
+            if failing and exc is failing[0]:
+                return choice_bytes(failing[1])
+            raise
+        if recording is not None:
+            self.recordings.put(key, recording)
+        return None
+
+    def shrink(self, prop, strategies: dict, examples: int, failing: bytes) -> None:
+        """Raise the failure of the smallest input hypothesis finds from the failing one.
+        Should that input pass this time (a function whose results depend on earlier
+        calls, or vary), hypothesis runs from the start instead, searching and shrinking
+        in one run."""
+        for start in (failing, None):
+            run_hypothesis(lambda drawn, data: self.drawn_example(prop, drawn), strategies,
+                           function=self.function, seed=self.seed, max_examples=examples,
+                           shrink=True, shrink_from=start)
+
+    def drawn_example(self, prop, drawn: dict) -> None:
+        """``run_example`` on an input hypothesis drew; one it rejects is not counted."""
+        from hypothesis.errors import UnsatisfiedAssumption
+
+        try:
+            self.run_example(prop, drawn)
+        except UnsatisfiedAssumption:
+            self.examples_run -= 1
+            raise
 
     def run_example(self, prop, drawn: dict) -> None:
         self.examples_run += 1
@@ -278,26 +309,28 @@ class Trial:
             raise Abort(CheckFailure("the check ran out of time (its time limit was reached)"))
         prop(**drawn)
 
-    def replayed(self, prop, recorded: list[dict]) -> bool:
-        """Run ``prop`` on recorded inputs; False at the first that fails (hypothesis then
-        runs from the start, as without a recording). Inputs the property rejected were not
+    def replay(self, prop, recorded: list[dict]) -> int | None:
+        """Run ``prop`` on recorded inputs: None if all passed, else the place of the first
+        that failed (hypothesis shrinks it). Inputs the property rejected were not
         recorded; a timeout or crash stops the check, as it does under hypothesis. The calls
         go to the worker in batches where they can (``prefetch``)."""
-        examples_before, last_call_before = self.examples_run, self._last_call
+        last_call_before = self.last_call
+        failed_at = 0
         try:
             if hasattr(self.process, "call_batch") and all(
                     isinstance(e, dict) and e.get("batchable") is True
                     and isinstance(e.get("calls"), int) for e in recorded):
                 self._prefetched = self.prefetch_calls(prop, recorded)
                 self.last_call = last_call_before
-            for self._example, example in enumerate(recorded):
+            for failed_at, example in enumerate(recorded):
+                self._example = failed_at
                 self.run_example(prop, decode_example(example["drawn"]))
-        except Exception:  # hypothesis starts where it would have without the recording
-            self.examples_run, self.last_call = examples_before, last_call_before
-            return False
+        except Exception:  # hypothesis shrinks this input
+            self.last_call = last_call_before
+            return failed_at
         finally:
             self._prefetched = None
-        return True
+        return None
 
     def prefetch_calls(self, prop, recorded: list[dict]) -> Prefetched:
         """The replies to the calls the recorded inputs will make: one batch of every
