@@ -100,6 +100,8 @@ def encode(value, *, limits: Limits = DEFAULT_LIMITS, tensor_view=None,
     """
     buffers = [] if buffers is None else buffers
     counter = [0]
+    np = sys.modules.get("numpy")
+    ndarray = np.ndarray if np is not None else None
 
     def add_array(arr, kind, extra):
         name = dtype_name(arr.dtype)
@@ -121,6 +123,8 @@ def encode(value, *, limits: Limits = DEFAULT_LIMITS, tensor_view=None,
         if depth > MAX_DEPTH:
             raise WireError("value nested too deeply")
         t = type(obj)
+        if t is ndarray:  # the most common value, so tested first
+            return add_array(obj, "numpy", {})
         if obj is None or t is bool or t is str:
             if t is str and len(obj) > limits.max_str:
                 raise WireError("string over the length limit")
@@ -149,12 +153,8 @@ def encode(value, *, limits: Limits = DEFAULT_LIMITS, tensor_view=None,
         if t is TensorData:
             return add_array(obj.values, "torch", {"device": obj.device,
                                                    "requires_grad": obj.requires_grad})
-        np = sys.modules.get("numpy")
-        if np is not None:
-            if t is np.ndarray:
-                return add_array(obj, "numpy", {})
-            if isinstance(obj, np.generic) and t.__module__ == "numpy":
-                return add_array(np.asarray(obj), "numpy-scalar", {})
+        if np is not None and isinstance(obj, np.generic) and t.__module__ == "numpy":
+            return add_array(np.asarray(obj), "numpy-scalar", {})
         torch = sys.modules.get("torch")
         if torch is not None and isinstance(obj, torch.Tensor):
             plain, device = tensor_view(obj) if tensor_view else (obj, str(obj.device))
@@ -172,6 +172,7 @@ def encode(value, *, limits: Limits = DEFAULT_LIMITS, tensor_view=None,
 
 
 _dtype_names: dict = {}
+_dtypes: dict = {}  # numpy dtypes by wire name (only names in DTYPES get here)
 
 
 def dtype_name(dtype) -> str:
@@ -260,7 +261,7 @@ def decode(tree, buffers, *, limits: Limits = DEFAULT_LIMITS, materialize=None):
             raise WireError("malformed array shape")
         if node.get("kind") not in ("numpy", "numpy-scalar", "torch"):
             raise WireError("malformed array kind")
-        dt = np.dtype(dtype)
+        dt = _dtypes.get(dtype) or _dtypes.setdefault(dtype, np.dtype(dtype))
         count = math.prod(shape)
         data = buffers[idx]
         if count * dt.itemsize != len(data):
@@ -283,13 +284,17 @@ def pack(header: dict, buffers: list, *, limits: Limits = DEFAULT_LIMITS) -> lis
     """Frame a message as a list of byte chunks (to send with ``sendall`` in order)."""
     header = dict(header, buffers=[b.nbytes if isinstance(b, memoryview) else len(b)
                                    for b in buffers])
-    raw = json.dumps(header, separators=(",", ":")).encode()
+    raw = _compact_json(header).encode()
     if len(raw) > limits.max_header_bytes:
         raise WireError("message header over the size limit")
     if sum(header["buffers"]) > limits.max_total_bytes:
         raise WireError("message over the size limit")
     return [HEADER.pack(len(raw)), raw, *buffers]
 
+
+# one encoder for every header (``json.dumps`` with options builds a new one per call); a
+# header is a tree ``encode`` built, never circular
+_compact_json = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
 
 JOIN_BELOW = 1 << 20  # smaller messages go in one write: the reader wakes once, not per part
 
