@@ -15,30 +15,12 @@ from .checks.model import Check, CheckFailure
 from .checks.recordings import recordings_for
 from .checks.trial import Abort, Trial
 from .config import AssignmentConfig, CourseConfig, ExerciseConfig, GradingConfig
+from .placement import DEVICE_NAMES, sandbox_for
 from .results import CheckResult, ExerciseResult, GradeResult
-from .sandbox.forkserver import fork_server
 from .sandbox.process import StudentCrash, StudentProcess
 from .submission import Submission, SubmissionError, read_submission
 
-
-def resolve_device(setting: str, uses_torch: bool) -> str:
-    """The child's device mode: "cuda", "cpu", or "emulate" (a GPU emulated on the CPU).
-    References run on CUDA in the first case, on the CPU otherwise."""
-    if not uses_torch:
-        return "cpu"
-    import torch
-
-    if setting == "cuda" or (setting == "auto" and torch.cuda.is_available()):
-        if not torch.cuda.is_available():
-            raise RuntimeError("grading.device is 'cuda' but this machine has no CUDA device")
-        return "cuda"
-    return "cpu" if setting == "cpu" else "emulate"
-
-
 MAX_TIMEOUTS = 2  # after this many timed-out checks, a function's other checks are not run
-
-DEVICE_NAMES = {"cuda": "cuda", "cpu": "cpu", "emulate": "cpu (emulated grading device)"}
-
 
 class Grader:
     """Grades submissions of one course; the fork servers stay warm between submissions."""
@@ -60,10 +42,7 @@ class Grader:
     def start(self, assignment: AssignmentConfig, *, hidden: bool = True):
         """Start the assignment's fork server (in the background) and load its checks and
         references meanwhile; returns the server and the device mode."""
-        settings = self.course.grading
-        spec = exercises.spec(assignment.id)
-        mode = resolve_device(settings.device, spec.uses_torch)
-        server = fork_server(spec.libraries, mode, settings.sandbox.model_dump())
+        server, mode = sandbox_for(self.course.grading, assignment.id)
         assignment_checks(assignment.id, hidden=hidden)
         return server, mode
 

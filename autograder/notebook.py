@@ -11,7 +11,8 @@ import time
 
 from . import exercises
 from .config import AssignmentConfig, ExerciseConfig, GradingConfig
-from .grading import DEVICE_NAMES, resolve_device, run_exercises
+from .grading import run_exercises
+from .placement import DEVICE_NAMES, resolve_device
 from .results import GradeResult
 from .sandbox.inprocess import InProcess
 

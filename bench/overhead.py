@@ -18,8 +18,9 @@ from pathlib import Path
 
 from autograder import exercises
 from autograder.config import CourseConfig
-from autograder.grading import DEVICE_NAMES, Grader, resolve_device, run_exercises
+from autograder.grading import Grader, run_exercises
 from autograder.instructor.batch import pin_to_own_core
+from autograder.placement import DEVICE_NAMES, resolve_device
 from autograder.results import GradeResult
 from autograder.sandbox.inprocess import InProcess
 from autograder.submission import read_submission

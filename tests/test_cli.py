@@ -69,3 +69,19 @@ def test_list_and_help():
     assert data["assignments"][0]["id"] == "a1-activations"
     for sub in ("list", "check", "grade"):
         assert course(sub, "--help").returncode == 0
+
+
+def test_grade_starts_the_sandbox_before_importing_the_grader():
+    """The fork server boots while the grader imports hypothesis and the checks."""
+    code = ("import sys; from pathlib import Path\n"
+            "from autograder.cli.grading import start_sandbox\n"
+            "from autograder.config import load_course\n"
+            "from autograder.sandbox import forkserver\n"
+            "start_sandbox(load_course(), None, Path(sys.argv[1]))\n"
+            "server, = forkserver._servers.values()\n"
+            "print(server.preload, 'hypothesis' in sys.modules,"
+            " 'autograder.grading' in sys.modules)\n")
+    notebook = ROOT / "assignments" / "a1-activations.ipynb"  # names its assignment
+    done = subprocess.run([sys.executable, "-c", code, str(notebook)], cwd=ROOT,
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["('numpy',)", "False", "False"]

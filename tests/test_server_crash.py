@@ -1,6 +1,10 @@
 """Accepted means graded exactly once: kill -9 the workers, then the whole server, while
 50 submissions are being graded; after a restart every one has exactly one result, with
-the score a clean run gives."""
+the score a clean run gives.
+
+Each submission sleeps half a second as it loads, so that grading stays behind the uploads
+and there is always work in progress to kill, however fast grading or slow uploads are.
+"""
 
 import os
 import signal
@@ -38,8 +42,12 @@ def wait_for(predicate, timeout=60.0):
 @pytest.mark.slow
 def test_kill_9_mid_way_loses_and_duplicates_nothing(tmp_path):
     course_file = write_small_course(tmp_path)
+    slow = tmp_path / "slow"
+    slow.mkdir()
+    for name in FILES:
+        (slow / name).write_text("import time\ntime.sleep(0.5)\n" + (A1 / name).read_text())
     grader = Grader(load_course(course_file))
-    clean = {name: grader.grade_file(A1 / name, "a1-activations").score for name in FILES}
+    clean = {name: grader.grade_file(slow / name, "a1-activations").score for name in FILES}
     data = tmp_path / "data"
     students = [f"student{i}" for i in range(5)]
     tokens = make_tokens(data, students)
@@ -52,7 +60,7 @@ def test_kill_9_mid_way_loses_and_duplicates_nothing(tmp_path):
     try:
         for student, name, key in plan:
             with client(server, tokens[student]) as http:
-                response = upload(http, A1 / name, key=key)
+                response = upload(http, slow / name, key=key)
             assert response.status_code == 202
             ids[key] = response.json()["id"]
         # kill -9 both workers while they grade; the pool starts new ones
@@ -71,7 +79,7 @@ def test_kill_9_mid_way_loses_and_duplicates_nothing(tmp_path):
         # a client retrying its uploads after the crash gets the same submissions back
         for student, name, key in plan[:10]:
             with client(restarted, tokens[student]) as http:
-                assert upload(http, A1 / name, key=key).json()["id"] == ids[key]
+                assert upload(http, slow / name, key=key).json()["id"] == ids[key]
         with client(restarted, make_tokens(data, [], ["staff"])["staff"]) as staff:
             results = wait_graded(staff, ids.values(), timeout=180)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from rich.console import Console
 
 from .. import exercises
-from ..submission import SubmissionError
+from ..submission import SubmissionError, read_submission
 from .errors import CommandError
 
 
@@ -65,6 +65,21 @@ def list_course(course, as_json: bool) -> int:
     return 0
 
 
+def start_sandbox(course, assignment_id: str | None, first: Path) -> None:
+    """Start the fork server of the assignment being graded before importing the grader,
+    so that its start-up and the grader's imports overlap (on a cold start, each takes
+    about a third of a second). A submission or assignment in error is left to the grader
+    to report."""
+    from ..placement import sandbox_for
+
+    try:
+        assignment_id = assignment_id or read_submission(first).assignment
+        if assignment_id:
+            sandbox_for(course.grading, assignment_id)
+    except (SubmissionError, exercises.UnknownAssignment, RuntimeError):
+        return
+
+
 def grade(course, args) -> int:
     if getattr(args, "all", False) or getattr(args, "student", None):
         from .instructor import grade_collected
@@ -73,12 +88,13 @@ def grade(course, args) -> int:
     if getattr(args, "exercise", None):
         raise CommandError("--exercise regrades collected submissions: use it with --all or "
                            "--student")
-    from ..grading import Grader
-    from ..report import render_summary, render_terminal
-
     for path in args.submissions:
         if not path.is_file():
             raise SubmissionError(f"{path}: no such file")
+    start_sandbox(course, args.assignment, args.submissions[0])
+    from ..grading import Grader
+    from ..report import render_summary, render_terminal
+
     hidden = args.command == "grade"
     grader = Grader(course)
     if args.json:

@@ -13,7 +13,8 @@ import time
 from pathlib import Path
 
 from .. import exercises
-from ..grading import Grader, resolve_device
+from ..grading import Grader
+from ..placement import resolve_device
 from ..submission import SubmissionError
 from .gpu import gpu_slot
 from .queue import Outcome
