@@ -219,7 +219,7 @@ class Trial:
         """Run the decorated property on inputs drawn by hypothesis (seeded), and on
         failure raise the CheckFailure of the smallest failing input it can find.
 
-        First the first failing input is found: among the recorded inputs of a run that
+        The first failing input is looked for among the recorded inputs of a run that
         passed, when there is one (see ``recordings``), else by hypothesis's search, which
         records the inputs if all pass. Then hypothesis shrinks that input. Both ways reach
         the same input with the same seed, so the counterexample is the same; a replayed
