@@ -40,7 +40,6 @@ def run_hypothesis(example: Callable, strategies: dict, *, function: str, seed: 
     if shrink_from is not None:
         database = InMemoryExampleDatabase()
         database.save(START_KEY, shrink_from)
-    if shrink_from is not None:
         phases = (Phase.reuse, Phase.shrink)
     else:
         phases = (Phase.explicit, Phase.generate) + ((Phase.shrink,) if shrink else ())

@@ -314,7 +314,7 @@ class Trial:
         that failed (hypothesis shrinks it). Inputs the property rejected were not
         recorded; a timeout or crash stops the check, as it does under hypothesis. The calls
         go to the worker in batches where they can (``prefetch``)."""
-        last_call_before = self.last_call
+        last_call_before = self._last_call  # unwritten: reading last_call renders it
         failed_at = 0
         try:
             if hasattr(self.process, "call_batch") and all(
