@@ -2,10 +2,14 @@
 as replayed properties send them (``autograder/checks/prefetch.py``): the same replies as
 one call at a time, in the same order, ending at the first exception, hang or crash."""
 
+import copy
+import math
 import time
 
 import numpy as np
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from autograder.checks.prefetch import PlannedCall, Prefetched, prefetch
 from autograder.sandbox.child.wire import Ref
@@ -128,3 +132,32 @@ def test_only_calls_that_keep_and_use_nothing_in_the_worker_may_be_reordered():
     assert not PlannedCall("step", (1,), None, {"keep": "state"}).reorderable
     assert not PlannedCall("step", (Ref("state"),), None, {}).reorderable
     assert not PlannedCall("step", ({"state": Ref("state")},), None, {}).reorderable
+
+
+# values that often agree in ==, but not always in what is sent: 1, 1.0 and True; 0.0 and
+# -0.0; one array in two dtypes or two byte orders
+LEAVES = st.one_of(
+    st.none(), st.sampled_from([0, 1, True, 0.0, -0.0, 1.0, math.nan, math.inf, "1"]),
+    st.sampled_from([np.array([1.0]), np.array([1.0], ">f8"), np.array([1], np.int32),
+                     np.array([1.0, -0.0]), np.array([1.0, 0.0]), np.array(1.0)]),
+    st.just(Ref("state")))
+VALUES = st.recursive(LEAVES, lambda inner: st.one_of(
+    st.lists(inner, max_size=2), st.lists(inner, max_size=2).map(tuple),
+    st.dictionaries(st.sampled_from(["a", "b"]), inner, max_size=2)), max_leaves=4)
+
+
+@given(VALUES, VALUES)
+@example(-0.0, 0.0)
+@example(1, 1.0)
+@example(True, 1)
+@example(math.nan, math.nan)
+@example(np.array([1.0, -0.0]), np.array([1.0, 0.0]))
+@example(np.array([1.0]), np.array([1], np.int32))
+@example([Ref("state")], [Ref("state")])
+def test_a_call_counts_as_the_planned_one_only_if_it_would_send_the_same_message(a, b):
+    planned, made = PlannedCall("f", (a,), {"x": b}, {}), PlannedCall("f", (b,), {"x": a}, {})
+    if planned.same_as(made):
+        assert planned.key == made.key
+    assert planned.same_as(PlannedCall("f", (copy.deepcopy(a),), {"x": copy.deepcopy(b)}, {}))
+    assert not planned.same_as(PlannedCall("g", (a,), None, {}))
+    assert not planned.same_as(PlannedCall("f", (a,), None, {"report_inputs": True}))

@@ -166,8 +166,10 @@ def _array_mismatch(got: np.ndarray, want: np.ndarray, what: str, label: bool = 
         return None
     rtol, atol = tolerance(want.dtype)
     if want.dtype.kind == "f":
-        g, w = got.astype(np.float64), want.astype(np.float64)
+        g, w = got.astype(np.float64, copy=False), want.astype(np.float64, copy=False)
         with np.errstate(invalid="ignore", over="ignore"):
+            if (np.abs(g - w) <= atol + rtol * np.abs(w)).all() and np.isfinite(w).all():
+                return None  # the usual case, decided in fewer steps: all finite and close
             same_special = (np.isnan(g) & np.isnan(w)) | (np.isinf(w) & (g == w))
             excess = np.abs(g - w) - (atol + rtol * np.abs(w))
         excess = np.where(same_special, -1.0, np.where(np.isnan(excess), np.inf, excess))

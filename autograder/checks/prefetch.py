@@ -22,6 +22,8 @@ import json
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import numpy as np
+
 from ..sandbox.child import wire
 from ..sandbox.process import call_request
 
@@ -48,6 +50,13 @@ class PlannedCall:
         """What identifies the call: the request and the bytes sent (as text: 2 is not 2.0)."""
         request, buffers = self.request
         return json.dumps(request), [bytes(b) for b in buffers]
+
+    def same_as(self, other: PlannedCall) -> bool:
+        """Whether ``other`` would send what this call sends. Plain values are compared as
+        they are, so the real pass encodes nothing; others by their encoded ``key``."""
+        same = sent_alike((self.function, self.args, self.kwargs, self.options),
+                          (other.function, other.args, other.kwargs, other.options))
+        return self.key == other.key if same is None else same
 
     @property
     def batchable(self) -> bool:
@@ -79,7 +88,7 @@ class Prefetched:
         the batches have none for it: a batch stopped earlier, or the call is not the one
         planned."""
         entry = self.replies.get(slot)
-        if entry is None or not call.batchable or entry[0].key != call.key:
+        if entry is None or not call.batchable or not entry[0].same_as(call):
             return None
         return entry[1]
 
@@ -88,6 +97,29 @@ class Prefetched:
         reply = self.reply(slot, call)
         self.replies.pop(slot, None)
         return reply
+
+
+def sent_alike(a, b) -> bool | None:
+    """Whether two values would go to the worker as the same message: True or False, or
+    None for a value of a type this does not compare (its encoding decides). Stricter than
+    ``==``: 2 is not 2.0, -0.0 is not 0.0, and arrays must agree in dtype and bytes."""
+    kind = type(a)
+    if kind is not type(b):
+        return False
+    if kind is np.ndarray:
+        return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+    if kind is float:
+        return repr(a) == repr(b)  # exact: the shortest text that reads back as the float
+    if a is None or kind in (bool, int, str):
+        return a == b
+    if kind is dict:
+        a, b = list(a.items()), list(b.items())
+    elif kind not in (tuple, list):
+        return None
+    if len(a) != len(b):
+        return False
+    alike = [sent_alike(x, y) for x, y in zip(a, b, strict=True)]
+    return False if False in alike else None if None in alike else True
 
 
 def prefetch(process, planned: list[PlannedCall | None], deadline: float) -> list | None:

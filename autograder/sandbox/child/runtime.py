@@ -7,6 +7,7 @@ only runs the student's function and sends back what came out.
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import os
@@ -408,6 +409,9 @@ def serve_forks(fd: int, config: dict) -> None:
 
         isolation.become_subreaper()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped automatically
+    # What the workers inherit stays out of their collector's passes: they neither walk
+    # torch's objects nor write to (and so copy) the pages that hold them
+    gc.freeze()
     server = socket.socket(fileno=fd)
     wire.send(server, {"ready": True, "pid": os.getpid()})
     spawned = 0

@@ -104,6 +104,8 @@ def encode(value, *, limits: Limits = DEFAULT_LIMITS, tensor_view=None,
     ndarray = np.ndarray if np is not None else None
 
     def add_array(arr, kind, extra):
+        if not arr.dtype.isnative:  # the bytes go in this machine's order, as read back
+            arr = arr.astype(arr.dtype.newbyteorder("="))
         name = dtype_name(arr.dtype)
         if name not in DTYPES:
             raise WireError(f"arrays of dtype {name} are not supported")
