@@ -22,8 +22,14 @@ TOLERANCES = {
 }
 
 
+_tolerances: dict = {}  # by dtype: working out a dtype's name costs more than comparing
+
+
 def tolerance(dtype) -> tuple[float, float]:
-    return TOLERANCES.get(np.dtype(dtype).name, (0.0, 0.0))
+    found = _tolerances.get(dtype)
+    if found is None:
+        found = _tolerances[dtype] = TOLERANCES.get(np.dtype(dtype).name, (0.0, 0.0))
+    return found
 
 
 # ------------------------------------------------------------------ rendering

@@ -66,7 +66,7 @@ class PlannedCall:
     def reorderable(self) -> bool:
         """Whether the call may run before an earlier input's later calls: it neither keeps
         an object in the worker nor uses one kept."""
-        return not self.options.get("keep") and '"$ref"' not in self.key[0]
+        return not self.options.get("keep") and not holds_ref((self.args, self.kwargs))
 
 
 Slot = tuple[int, int]  # (input, call position within that input)
@@ -97,6 +97,15 @@ class Prefetched:
         reply = self.reply(slot, call)
         self.replies.pop(slot, None)
         return reply
+
+
+def holds_ref(value) -> bool:
+    """Whether ``value`` is, or contains, a ``Ref`` to an object kept in the worker."""
+    if isinstance(value, wire.Ref):
+        return True
+    if isinstance(value, dict):
+        return any(holds_ref(k) or holds_ref(v) for k, v in value.items())
+    return isinstance(value, (list, tuple)) and any(holds_ref(v) for v in value)
 
 
 def sent_alike(a, b) -> bool | None:
