@@ -146,7 +146,7 @@ def settle_loaded_objects() -> None:
     process) out of the garbage collector's full passes. Those passes walk every tracked
     object, and hypothesis's shrinking allocates enough to start one every few
     submissions: frozen, the loaded objects cut the collector's time on the a1 set by
-    about 40%."""
+    about half (0.89 s to 0.39-0.50 s over two passes of its 16 submissions)."""
     gc.freeze()
 
 

@@ -37,7 +37,7 @@ def within_contract(got: np.ndarray, want: np.ndarray) -> bool:
     g, w = got.astype(np.float64).ravel(), want.astype(np.float64).ravel()
     for x, y in zip(g, w, strict=True):
         if np.isnan(y) or np.isinf(y):
-            if not (np.isnan(x) and np.isnan(y) or x == y):
+            if not ((np.isnan(x) and np.isnan(y)) or x == y):
                 return False
         elif not (np.isfinite(x) and abs(x - y) <= atol + rtol * abs(y)):
             return False
