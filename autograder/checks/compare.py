@@ -174,10 +174,11 @@ def _array_mismatch(got: np.ndarray, want: np.ndarray, what: str, label: bool = 
     if want.dtype.kind == "f":
         g, w = got.astype(np.float64, copy=False), want.astype(np.float64, copy=False)
         with np.errstate(invalid="ignore", over="ignore"):
-            if (np.abs(g - w) <= atol + rtol * np.abs(w)).all() and np.isfinite(w).all():
+            distance, allowed = np.abs(g - w), atol + rtol * np.abs(w)
+            if (distance <= allowed).all() and np.isfinite(w).all():
                 return None  # the usual case, decided in fewer steps: all finite and close
             same_special = (np.isnan(g) & np.isnan(w)) | (np.isinf(w) & (g == w))
-            excess = np.abs(g - w) - (atol + rtol * np.abs(w))
+            excess = distance - allowed
         excess = np.where(same_special, -1.0, np.where(np.isnan(excess), np.inf, excess))
         bad = excess > 0
         if not bad.any():
